@@ -1,0 +1,83 @@
+# The two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+# First interpreter >= 3.12 that answers: on PATH, then pyenv's.
+PYTHON ?= $(shell for p in python3.13 python3.12 \
+	$$(pyenv root 2>/dev/null)/versions/3.13*/bin/python \
+	$$(pyenv root 2>/dev/null)/versions/3.12*/bin/python python3; do \
+	  "$$p" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { echo "$$p"; break; }; \
+	done)
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/care2
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test lint format venv services chromium migrate demo check-migrations bench worker
+
+help:
+	@echo "make run    - set up and serve the site with demo content at http://$(HOST):$(PORT)"
+	@echo "make test   - the whole test suite on PostgreSQL + Redis + headless Chromium"
+	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - benchmarks (see bench/README.md)"
+
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: Python 3.12 or newer is needed. Install python3.13 or python3.12 (e.g. 'apt-get install python3.13' or 'pyenv install 3.13'), or run 'make PYTHON=/path/to/python3.12 ...'." >&2; \
+	  exit 1; fi
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# The embedded default: SQLite under var/, Celery tasks run eagerly, e-mail to the console.
+run: demo
+	@echo ""
+	@echo "  Care2 News is at http://$(HOST):$(PORT)/"
+	@echo "  Demo member:  demo@care2.example / care2-demo-pass"
+	@echo "  Moderator:    moderator@care2.example / care2-moderator-pass  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  E-mails the site sends are printed below."
+	@echo ""
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+services:
+	@bash .ci/ensure-services
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+check-migrations: venv
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+
+test: venv chromium services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
+	  $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: venv
+	$(VENV)/bin/celery -A care2 worker -B --loglevel=INFO
+
+bench: venv services
+	$(PY) bench/run.py

@@ -1,0 +1,60 @@
+"""Display helpers used on every page (loaded as template builtins)."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def age(value: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """Relative age as on Care2: "just now", "5 minutes ago", "3 hours ago", "1581 days ago"."""
+    if value is None:
+        return ""
+    now = now or timezone.now()
+    seconds = max(0, int((now - value).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit_seconds, name in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= unit_seconds:
+            count = seconds // unit_seconds
+            return f"{count} {name}{'' if count == 1 else 's'} ago"
+    return "just now"  # pragma: no cover
+
+
+@register.filter
+def longdate(value: datetime.datetime | None) -> str:
+    """The seed's comment date: "Thursday January 22, 2015, 8:30 am", in the active time zone."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    hour = local.hour % 12 or 12
+    return f"{local:%A %B} {local.day}, {local.year}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+
+
+@register.inclusion_tag("includes/_time.html")
+def time_ago(value: datetime.datetime):
+    """A <time> element showing the relative age, with the exact time as its title."""
+    return {"value": value}
+
+
+@register.inclusion_tag("includes/_member.html")
+def member(user, number=None):
+    """A member's public name followed by their number, as "Beth S (330)".
+
+    The number is the member's lifetime credits; callers pass it when they have it
+    annotated, otherwise it is read from the member row (no extra query either way).
+    """
+    return {"member": user, "number": member_number(user) if number is None else number}
+
+
+def member_number(user) -> int:
+    """The number in parentheses after a member's name: lifetime credits earned.
+
+    The credits issue fills this; until then every member shows 0.
+    """
+    if user is None:
+        return 0
+    return getattr(user, "credits_earned", 0) or 0

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("members/", include("care2.users.urls")),
+    path("comments/", include("comments.urls")),
+    path("petitions/", include("petitions.urls")),
+    path("about/credits/", TemplateView.as_view(template_name="credits/learn_more.html"), name="credits_learn_more"),
+    path("", include("stories.urls")),
+]
+
+handler400 = "care2.views.bad_request"
+handler403 = "care2.views.permission_denied"
+handler404 = "care2.views.page_not_found"
+handler500 = "care2.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,90 @@
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+
+from stories import services
+from stories.models import Category, Report, Story, Vet
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+class VetInline(admin.TabularInline):
+    model = Vet
+    extra = 0
+    fields = ["member", "while_newly_submitted", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    extra = 0
+    fields = ["member", "reason", "note", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _log(request, queryset, message):
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk, queryset=queryset, action_flag=CHANGE, change_message=message
+    )
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "status", "submitter", "vet_count", "report_count", "comment_count", "created_at"]
+    list_filter = ["status", "category", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["category", "submitter"]
+    search_fields = ["title", "summary", "url", "submitter__email"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["vet_count", "report_count", "comment_count", "created_at", "published_at", "reviewed_at", "url_key"]
+    raw_id_fields = ["submitter"]
+    inlines = [VetInline, ReportInline]
+    actions = ["publish", "hide", "reject"]
+
+    def _run(self, request, queryset, service, verb):
+        ids = list(queryset.values_list("pk", flat=True))
+        result = service(story_ids=ids)
+        _log(request, Story.objects.filter(pk__in=ids), f"{verb} by moderator")
+        self.message_user(request, f"{result.changed} stories {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Publish selected stories", permissions=["change"])
+    def publish(self, request, queryset):
+        self._run(request, queryset, services.stories_publish, "published")
+
+    @admin.action(description="Hide selected stories", permissions=["change"])
+    def hide(self, request, queryset):
+        self._run(request, queryset, services.stories_hide, "hidden")
+
+    @admin.action(description="Reject selected stories", permissions=["change"])
+    def reject(self, request, queryset):
+        self._run(request, queryset, services.stories_reject, "rejected")
+
+
+@admin.register(Vet)
+class VetAdmin(admin.ModelAdmin):
+    list_display = ["story", "member", "while_newly_submitted", "created_at"]
+    list_select_related = ["story", "member"]
+    raw_id_fields = ["story", "member"]
+    search_fields = ["story__title", "member__email"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["story", "member", "reason", "created_at"]
+    list_filter = ["reason"]
+    list_select_related = ["story", "member"]
+    raw_id_fields = ["story", "member"]
+    search_fields = ["story__title", "member__email"]

@@ -1,0 +1,61 @@
+"""Reads for stories that more than one view uses."""
+
+import datetime
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from stories.models import Category, Story, Vet
+
+
+def _recent_count(model, since):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(story=OuterRef("pk"), created_at__gte=since)
+            .order_by()
+            .values("story")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def most_active_today(*, category: Category, exclude: Story | None = None, limit: int = 5):
+    """Stories of ``category`` with the most vets and comments in the last 24 hours.
+
+    Comments are counted through the reverse relation ``comments`` that the comments
+    app adds to Story, so this layer never imports the one above it.
+    """
+    since = timezone.now() - datetime.timedelta(hours=24)
+    activity = _recent_count(Vet, since)
+    recently_active = Q(pk__in=Vet.objects.filter(created_at__gte=since).values("story_id"))
+    comment_model = next(
+        (f.related_model for f in Story._meta.related_objects if f.name == "comments"), None
+    )
+    if comment_model is not None:
+        activity = activity + _recent_count(comment_model, since)
+        recently_active |= Q(
+            pk__in=comment_model.objects.filter(created_at__gte=since).values("story_id")
+        )
+    qs = Story.objects.published().filter(recently_active, category=category)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(
+        qs.annotate(activity=activity)
+        .order_by("-activity", "-published_at")
+        .only("pk", "slug", "title", "vet_count", "comment_count")[:limit]
+    )
+
+
+def story_noted_by(*, story: Story):
+    """Members who vetted the story, in the order they did."""
+    return Vet.objects.filter(story=story).select_related("member").order_by("created_at", "pk")
+
+
+def categories_with_counts():
+    return Category.objects.annotate(
+        published=Count("stories", filter=Q(stories__status=Story.Status.PUBLISHED))
+    )

@@ -1,0 +1,197 @@
+"""Writes for stories: submitting, vetting, reporting and moderating.
+
+Views, admin actions and tasks all call these; every rule that must hold under
+concurrency is backed by a database constraint or a conditional UPDATE.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from care2.users.models import User
+from credits.services import Action, credit_award
+from stories.models import Category, Report, Story, Vet
+
+
+class StoryError(Exception):
+    """A rule refused the action; the message is shown to the member."""
+
+    def __init__(self, message: str, *, existing: Story | None = None):
+        super().__init__(message)
+        self.message = message
+        self.existing = existing
+
+
+def url_key(url: str) -> str:
+    """The form of a URL used to spot a re-submission: host lower-cased, no fragment,
+    no trailing slash, ``www.`` and the scheme ignored."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", host, path, parts.query, ""))[2:]
+
+
+def _lock(name: str) -> None:
+    """Serialize writers on ``name`` until the transaction ends (PostgreSQL only;
+    SQLite already serializes writers)."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def story_find_recent_duplicate(*, url: str) -> Story | None:
+    since = timezone.now() - datetime.timedelta(days=settings.STORY_DUPLICATE_URL_DAYS)
+    return (
+        Story.objects.filter(url_key=url_key(url), created_at__gte=since)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def story_submit(
+    *,
+    submitter: User,
+    title: str,
+    url: str,
+    summary: str,
+    category: Category,
+    tags: list[str],
+) -> Story:
+    """Submit a story to the Newly Submitted queue.
+
+    The same link submitted again within STORY_DUPLICATE_URL_DAYS is refused, naming the
+    story that has it; two members racing with one link make one story.
+    """
+    key = url_key(url)
+    _lock(f"story-url:{key}")
+    existing = story_find_recent_duplicate(url=url)
+    if existing is not None:
+        raise StoryError("This link was already submitted recently.", existing=existing)
+    story = Story.objects.create(
+        title=title.strip(),
+        url=url.strip(),
+        url_key=key,
+        summary=summary.strip(),
+        category=category,
+        submitter=submitter,
+    )
+    if tags:
+        story.tags.set(tags)
+    return story
+
+
+def story_vet(*, member: User, story: Story) -> Vet:
+    """Note a story. Once per member, never one's own; publishes a new story that
+    reaches STORY_PROMOTE_AT_VETS vets, and pays the member in credits."""
+    if story.submitter_id == member.pk:
+        raise StoryError("You cannot note your own story.")
+    if not story.is_visible:
+        raise StoryError("This story can no longer be noted.")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                vet = Vet.objects.create(
+                    member=member, story=story, while_newly_submitted=story.is_newly_submitted
+                )
+        except IntegrityError:
+            raise StoryError("You have already noted this story.") from None
+        Story.objects.filter(pk=story.pk).update(vet_count=F("vet_count") + 1)
+        now = timezone.now()
+        promoted = Story.objects.filter(
+            pk=story.pk,
+            status=Story.Status.NEW,
+            vet_count__gte=settings.STORY_PROMOTE_AT_VETS,
+        ).update(status=Story.Status.PUBLISHED, published_at=now)
+        credit_award(
+            member=member,
+            action=Action.VET_NEW if vet.while_newly_submitted else Action.VET_OTHER,
+            target=vet,
+            key=f"vet:{member.pk}:{story.pk}",
+        )
+    story.refresh_from_db(fields=["vet_count", "status", "published_at"])
+    if promoted:
+        story._just_promoted = True
+    return vet
+
+
+def story_report(*, member: User, story: Story, reason: str, note: str = "") -> Report:
+    """Report a problem with a story; STORY_HIDE_AT_REPORTS reports hide it until a
+    moderator decides."""
+    if reason not in Report.Reason.values:
+        raise StoryError("Choose a reason for your report.")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    member=member, story=story, reason=reason, note=note.strip()[:300]
+                )
+        except IntegrityError:
+            raise StoryError("You have already reported this story.") from None
+        Story.objects.filter(pk=story.pk).update(report_count=F("report_count") + 1)
+        Story.objects.filter(
+            pk=story.pk,
+            status__in=[Story.Status.NEW, Story.Status.PUBLISHED],
+            reviewed_at__isnull=True,
+            report_count__gte=settings.STORY_HIDE_AT_REPORTS,
+        ).update(status=Story.Status.HIDDEN)
+    story.refresh_from_db(fields=["report_count", "status"])
+    return report
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    changed: int
+
+
+def _moderate(story_ids, status: str, **extra) -> ModerationResult:
+    now = timezone.now()
+    with transaction.atomic():
+        changed = (
+            Story.objects.filter(pk__in=list(story_ids))
+            .exclude(status=status)
+            .update(status=status, reviewed_at=now, **extra)
+        )
+    return ModerationResult(changed=changed)
+
+
+def stories_publish(*, story_ids) -> ModerationResult:
+    """A moderator publishes stories (from the queue, or back from hidden)."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(story_ids)
+        changed = Story.objects.filter(pk__in=ids, published_at__isnull=True).exclude(
+            status=Story.Status.PUBLISHED
+        ).update(status=Story.Status.PUBLISHED, published_at=now, reviewed_at=now)
+        changed += Story.objects.filter(pk__in=ids, published_at__isnull=False).exclude(
+            status=Story.Status.PUBLISHED
+        ).update(status=Story.Status.PUBLISHED, reviewed_at=now)
+    return ModerationResult(changed=changed)
+
+
+def stories_hide(*, story_ids) -> ModerationResult:
+    return _moderate(story_ids, Story.Status.HIDDEN)
+
+
+def stories_reject(*, story_ids) -> ModerationResult:
+    return _moderate(story_ids, Story.Status.REJECTED)
+
+
+def stories_expire_stale(*, now: datetime.datetime | None = None) -> int:
+    """Newly submitted stories not promoted within STORY_NEWLY_SUBMITTED_DAYS expire.
+    Idempotent: running it again changes nothing."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.STORY_NEWLY_SUBMITTED_DAYS)
+    with transaction.atomic():
+        return Story.objects.filter(status=Story.Status.NEW, created_at__lt=cutoff).update(
+            status=Story.Status.EXPIRED
+        )

@@ -1,0 +1,192 @@
+from allauth.account.decorators import verified_email_required
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from taggit.models import Tag
+
+from stories import selectors, services
+from stories.forms import ReportForm, StoryForm
+from stories.models import Category, Story, Vet
+
+
+def _page(request, queryset, per_page=None):
+    paginator = Paginator(queryset, per_page or settings.STORIES_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _listing(request, *, queryset, title, template="stories/story_list.html", **context):
+    page = _page(request, queryset.for_listing())
+    return render(
+        request,
+        template,
+        {"page_obj": page, "stories": page.object_list, "title": title, **context},
+    )
+
+
+def front_page(request):
+    """The front page: published stories, newest first."""
+    return _listing(
+        request,
+        queryset=Story.objects.published().order_by("-published_at", "-pk"),
+        title="Top stories",
+        section="front",
+    )
+
+
+def newly_submitted(request):
+    """The vetting queue: stories waiting for enough members to note them."""
+    return _listing(
+        request,
+        queryset=Story.objects.newly_submitted().order_by("-created_at", "-pk"),
+        title="Newly submitted",
+        section="new",
+    )
+
+
+def category_detail(request, slug):
+    """Published stories of one category."""
+    category = get_object_or_404(Category, slug=slug)
+    return _listing(
+        request,
+        queryset=Story.objects.published().filter(category=category).order_by("-published_at", "-pk"),
+        title=category.name,
+        category=category,
+        section="category",
+    )
+
+
+def tag_detail(request, slug):
+    """Published and newly submitted stories with one tag."""
+    tag = get_object_or_404(Tag, slug=slug)
+    return _listing(
+        request,
+        queryset=Story.objects.visible().filter(tags=tag).order_by("-created_at", "-pk"),
+        title=f"Tagged “{tag.name}”",
+        tag=tag,
+        section="tag",
+    )
+
+
+def _get_story(pk, slug=None, *, for_update=False):
+    return get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
+
+
+def story_detail(request, pk, slug):
+    """The story page: everything the seed page shows about one story."""
+    story = _get_story(pk)
+    if not story.is_visible and not request.user.has_perm("stories.change_story"):
+        return render(request, "stories/story_gone.html", {"story": story}, status=404)
+    if slug != story.slug:
+        return redirect(story, permanent=True)
+    user = request.user
+    has_vetted = user.is_authenticated and Vet.objects.filter(story=story, member=user).exists()
+    context = {
+        "story": story,
+        "tags": list(story.tags.all()),
+        "has_vetted": has_vetted,
+        "most_active": selectors.most_active_today(category=story.category, exclude=story),
+        "promote_at": settings.STORY_PROMOTE_AT_VETS,
+    }
+    return render(request, "stories/story_detail.html", context)
+
+
+def noted_by(request, pk, slug):
+    """Everyone who noted the story. Loaded into the story page by script, or opened as
+    a page of its own without JavaScript."""
+    story = _get_story(pk)
+    if not story.is_visible:
+        return render(request, "stories/story_gone.html", {"story": story}, status=404)
+    vets = selectors.story_noted_by(story=story)
+    if request.GET.get("fragment"):
+        return render(request, "stories/includes/_noted_by.html", {"vets": vets, "story": story})
+    page = _page(request, vets, per_page=200)
+    return render(request, "stories/noted_by.html", {"story": story, "page_obj": page, "vets": page.object_list})
+
+
+def _back(request, story):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(story)
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@verified_email_required
+def story_vet(request, pk):
+    """Note it: vouch for a story."""
+    story = _get_story(pk)
+    try:
+        services.story_vet(member=request.user, story=story)
+    except services.StoryError as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": error.message, "vet_count": story.vet_count}, status=409)
+        messages.error(request, error.message)
+        return _back(request, story)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "vet_count": story.vet_count, "status": story.status})
+    if getattr(story, "_just_promoted", False):
+        messages.success(request, "Noted! Your note put this story on the front page.")
+    else:
+        messages.success(request, "Noted! Thank you for vetting this story.")
+    return _back(request, story)
+
+
+@verified_email_required
+def story_report(request, pk):
+    """Report a problem with a story (spam, offensive, old news, broken link)."""
+    story = _get_story(pk)
+    if not story.is_visible:
+        return render(request, "stories/story_gone.html", {"story": story}, status=404)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.story_report(
+                member=request.user,
+                story=story,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except services.StoryError as error:
+            messages.error(request, error.message)
+            return redirect(story)
+        messages.success(request, "Thank you. Moderators will look at your report.")
+        return redirect(story if story.is_visible else reverse("stories:front"))
+    return render(request, "stories/report.html", {"story": story, "form": form})
+
+
+@verified_email_required
+def story_submit(request):
+    """Submit a story: it waits in Newly Submitted until members vet it."""
+    form = StoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            story = services.story_submit(
+                submitter=request.user,
+                title=data["title"],
+                url=data["url"],
+                summary=data["summary"],
+                category=data["category"],
+                tags=data["tags"],
+            )
+        except services.StoryError as error:
+            form.add_error("url", error.message)
+            return render(
+                request, "stories/submit.html", {"form": form, "existing": error.existing}, status=200
+            )
+        messages.success(
+            request, "Thank you! Your story is in Newly Submitted; members will vet it."
+        )
+        return redirect(story)
+    return render(request, "stories/submit.html", {"form": form})

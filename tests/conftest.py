@@ -1,0 +1,62 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import CategoryFactory, StoryFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate-limit counters live in the cache (Redis in `make test`): start each test clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(first_name="Beth", last_name="smith")
+
+
+@pytest.fixture
+def other_member(db):
+    return UserFactory(first_name="Allen", last_name="Green")
+
+
+@pytest.fixture
+def moderator(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(first_name="Mona", last_name="Moderator", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(name="Society & Culture", slug="society-culture")
+
+
+@pytest.fixture
+def story(db, category):
+    return StoryFactory(category=category, tags=["France", "soldiers"])
+
+
+@pytest.fixture
+def published_story(db, category):
+    return StoryFactory(category=category, published=True, tags=["oceans"])
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Where browser tests leave screenshots: test-results/ (or $TEST_ARTIFACTS_DIR)."""
+    path = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-results"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
