@@ -100,7 +100,7 @@ TEMPLATES = [
 ]
 
 # --- Data stores -------------------------------------------------------------------
-(BASE_DIR / "var").mkdir(exist_ok=True)
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'care2.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
@@ -282,3 +282,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- comments (issue 3) ------------------------------------------------------------
+
+# --- credits (issue 4) -------------------------------------------------------------
+
+# --- petitions (issue 5) -----------------------------------------------------------

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,7 +8,7 @@ urlpatterns = [
     path("members/", include("care2.users.urls")),
     path("comments/", include("comments.urls")),
     path("petitions/", include("petitions.urls")),
-    path("about/credits/", TemplateView.as_view(template_name="credits/learn_more.html"), name="credits_learn_more"),
+    path("credits/", include("credits.urls")),
     path("", include("stories.urls")),
 ]
 
