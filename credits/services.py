@@ -19,8 +19,9 @@ def credit_award(*, member, action: str, target, key: str):
     return None
 
 
-def credit_reverse(*, target, key: str, reason: str = ""):
-    """Reverse the award made under ``key`` (once). Returns the reversal entry or None."""
+def credit_reverse(*, key: str, reason: str = ""):
+    """Reverse the award made under ``key`` (once; a no-op if there was none).
+    Returns the reversal entry or None."""
     return None
 
 
