@@ -52,7 +52,7 @@ class StoryAdmin(admin.ModelAdmin):
     readonly_fields = ["vet_count", "report_count", "comment_count", "created_at", "published_at", "reviewed_at", "url_key"]
     raw_id_fields = ["submitter"]
     inlines = [VetInline, ReportInline]
-    actions = ["publish", "hide", "reject"]
+    actions = ["publish", "hide", "reject", "reject_as_spam"]
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))
@@ -72,6 +72,13 @@ class StoryAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         self._run(request, queryset, services.stories_reject, "rejected")
 
+    @admin.action(description="Reject selected stories as spam", permissions=["change"])
+    def reject_as_spam(self, request, queryset):
+        def reject(*, story_ids):
+            return services.stories_reject(story_ids=story_ids, as_spam=True)
+
+        self._run(request, queryset, reject, "rejected as spam")
+
 
 @admin.register(Vet)
 class VetAdmin(admin.ModelAdmin):
@@ -88,3 +95,4 @@ class ReportAdmin(admin.ModelAdmin):
     list_select_related = ["story", "member"]
     raw_id_fields = ["story", "member"]
     search_fields = ["story__title", "member__email"]
+

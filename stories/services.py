@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from care2.users.models import User
-from credits.services import Action, credit_award
+from credits.services import Action, credit_award, credit_reverse
 from stories.models import Category, Report, Story, Vet
 
 
@@ -182,8 +182,18 @@ def stories_hide(*, story_ids) -> ModerationResult:
     return _moderate(story_ids, Story.Status.HIDDEN)
 
 
-def stories_reject(*, story_ids) -> ModerationResult:
-    return _moderate(story_ids, Story.Status.REJECTED)
+def stories_reject(*, story_ids, as_spam: bool = False) -> ModerationResult:
+    """A moderator rejects stories. Rejected as spam, the credits their vets earned are
+    reversed (once each: reversals are keyed like the awards)."""
+    ids = list(story_ids)
+    with transaction.atomic():
+        result = _moderate(ids, Story.Status.REJECTED)
+        if as_spam:
+            for member_id, story_id in Vet.objects.filter(story_id__in=ids).values_list(
+                "member_id", "story_id"
+            ):
+                credit_reverse(key=f"vet:{member_id}:{story_id}", reason="story rejected as spam")
+    return result
 
 
 def stories_expire_stale(*, now: datetime.datetime | None = None) -> int:
