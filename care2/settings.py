@@ -101,7 +101,8 @@ TEMPLATES = [
 
 # --- Data stores -------------------------------------------------------------------
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'care2.sqlite3'}"
+SQLITE_PATH = os.environ.get("SQLITE_PATH") or str(BASE_DIR / "var" / "care2.sqlite3")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}"
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
