@@ -1,0 +1,67 @@
+"""The project's own files: docker-compose, settings from the environment, layering."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docker_compose_parses_and_runs_only_real_commands():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"db", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+    assert (ROOT / "Dockerfile").exists()
+    for name in ("migrate", "web", "worker", "beat"):
+        command = services[name]["command"]
+        if command[0] == "python":
+            assert (ROOT / command[1]).exists()
+        elif command[0] == "gunicorn":
+            module, attribute = command[1].split(":")
+            assert (ROOT / (module.replace(".", "/") + ".py")).exists() and attribute == "application"
+        elif command[0] == "celery":
+            assert command[1:3] == ["-A", "care2"] and (ROOT / "care2" / "celery.py").exists()
+        else:
+            raise AssertionError(f"{name} runs an unknown command {command}")
+        assert "healthcheck" in services[name] or name in {"migrate", "beat"}
+    for name in ("db", "redis"):
+        assert "healthcheck" in services[name]
+
+
+def test_env_example_names_the_settings_read_from_the_environment():
+    names = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")}
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST", "FACEBOOK_APP_ID"} <= names
+
+
+def test_settings_use_embedded_defaults_when_unset(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"}}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "True", "django.core.cache.backends.locmem.LocMemCache"]
+
+
+def _imports(app: str) -> set[str]:
+    found = set()
+    for path in (ROOT / app).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+def test_layers_never_import_upwards():
+    assert not _imports("stories") & {"comments", "petitions"}
+    assert not _imports("credits") & {"stories", "comments", "petitions"}
+    assert not (_imports("care2") - {"care2"}) & {"stories", "comments", "petitions", "credits"}
