@@ -75,10 +75,14 @@ class Story(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "stories"
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="story_status_published_idx"),
-            models.Index(fields=["status", "-created_at"], name="story_status_created_idx"),
+            # Listings order by (time, id) descending: the indexes match that exactly,
+            # so a page is an index scan, not a sort of every published story.
             models.Index(
-                fields=["category", "status", "-published_at"], name="story_category_idx"
+                fields=["status", "-published_at", "-id"], name="story_status_published_idx"
+            ),
+            models.Index(fields=["status", "-created_at", "-id"], name="story_status_created_idx"),
+            models.Index(
+                fields=["category", "status", "-published_at", "-id"], name="story_category_idx"
             ),
         ]
         constraints = [
