@@ -271,3 +271,19 @@ class TestSubmitView:
     def test_moderator_can_submit_too(self, as_moderator, category):
         as_moderator.post(reverse("stories:submit"), {**self.data, "category": category.pk})
         assert Story.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["anonymous", "member", "moderator"])
+def test_story_pages_for_every_role(client, role, member, moderator, story):
+    if role != "anonymous":
+        client.force_login(member if role == "member" else moderator)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert story.title in html
+    assert ("Note it" in html) == (role != "anonymous")
+    assert ("Sign in</a> to note this story" in html) == (role == "anonymous")
+    noted = client.get(reverse("stories:noted_by", args=[story.pk, story.slug]))
+    assert noted.status_code == 200
+    report = client.get(reverse("stories:report", args=[story.pk]))
+    assert report.status_code == (302 if role == "anonymous" else 200)
+    submit = client.get(reverse("stories:submit"))
+    assert submit.status_code == (302 if role == "anonymous" else 200)

@@ -1,0 +1,56 @@
+"""Site-wide behaviour: our own error pages, health check, security headers."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_csrf_failure_is_our_own_page(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post(reverse("stories:submit"), {"title": "x"})
+    assert response.status_code == 403
+    assert "Please try again" in response.content.decode()
+
+
+@pytest.mark.parametrize("view,status,text", [
+    ("care2.views.bad_request", 400, "Bad request"),
+    ("care2.views.permission_denied", 403, "Not allowed"),
+    ("care2.views.page_not_found", 404, "Page not found"),
+    ("care2.views.server_error", 500, "Something went wrong"),
+])
+def test_error_pages_are_ours(rf, view, status, text):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.module_loading import import_string
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = import_string(view)(request) if status == 500 else import_string(view)(request, None)
+    assert response.status_code == status
+    assert text in response.content.decode()
+
+
+def test_content_security_policy_and_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.content.decode()
+
+
+def test_every_page_has_lang_skip_link_and_landmarks(client):
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert 'href="#main"' in html and '<main id="main"' in html
+    assert "<header" in html and "<footer" in html and 'aria-label="Main"' in html
