@@ -37,14 +37,21 @@ def main():
     args = parser.parse_args()
 
     categories = [
-        Category.objects.get_or_create(slug=f"bench-{n}", defaults={"name": f"Bench category {n}", "order": n})[0]
+        Category.objects.get_or_create(
+            slug=f"bench-{n}", defaults={"name": f"Bench category {n}", "order": n}
+        )[0]
         for n in range(8)
     ]
     have = User.objects.filter(email__startswith="bench").count()
     batch = 1000
     for start in range(have, args.members, batch):
         User.objects.bulk_create(
-            User(email=f"bench{n}@bench.example", first_name=f"Bench{n}", last_name="Member", password="!")
+            User(
+                email=f"bench{n}@bench.example",
+                first_name=f"Bench{n}",
+                last_name="Member",
+                password="!",
+            )
             for n in range(start, min(start + batch, args.members))
         )
         progress("members", min(start + batch, args.members), args.members)
@@ -69,7 +76,7 @@ def main():
                 )
                 for n in range(start, min(start + batch, args.stories))
             )
-            for story in created[:: 10]:
+            for story in created[::10]:
                 story.tags.add(f"bench-tag-{story.pk % 50}", "bench")
         progress("stories", min(start + batch, args.stories), args.stories)
 
@@ -78,7 +85,9 @@ def main():
         have = Vet.objects.filter(story=hot).count()
         voters = [m for m in members if m.pk != hot.submitter_id][: args.vets_on_hot_story]
         Vet.objects.bulk_create(
-            (Vet(member=m, story=hot) for m in voters[have:]), ignore_conflicts=True, batch_size=1000
+            (Vet(member=m, story=hot) for m in voters[have:]),
+            ignore_conflicts=True,
+            batch_size=1000,
         )
         Story.objects.filter(pk=hot.pk).update(vet_count=Vet.objects.filter(story=hot).count())
         progress("vets", len(voters), len(voters))

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "care2.users.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "care2.users.middleware.SuspensionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -127,7 +128,9 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = None
 # With no broker configured, tasks run in the process that enqueues them.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or os.environ.get("CELERY_BROKER_URL")))
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or os.environ.get("CELERY_BROKER_URL"))
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -285,7 +288,47 @@ LOGGING = {
 }
 
 # --- comments (issue 3) ------------------------------------------------------------
+# Notification tasks go to this queue when set (a dedicated worker pool for fan-out);
+# empty: Celery's default queue.
+COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")
 
 # --- credits (issue 4) -------------------------------------------------------------
 
 # --- petitions (issue 5) -----------------------------------------------------------
+# Days after a petition closes before its signers' e-mail addresses are erased (the count,
+# the country and the name as shown stay).
+PETITION_ERASE_EMAILS_AFTER_DAYS = env_int("PETITION_ERASE_EMAILS_AFTER_DAYS", 180)
+PETITION_CONFIRM_LINK_DAYS = env_int("PETITION_CONFIRM_LINK_DAYS", 7)
+PETITION_DELETE_UNCONFIRMED_DAYS = env_int("PETITION_DELETE_UNCONFIRMED_DAYS", 30)
+PETITION_WITHDRAW_LINK_DAYS = env_int("PETITION_WITHDRAW_LINK_DAYS", 365)
+# Sign attempts per IP (django-ratelimit syntax); "" turns the limit off (the bench does).
+PETITION_SIGN_RATE = os.environ.get("PETITION_SIGN_RATE", "5/m")
+# Confirmed signatures are counted in this many counter rows per petition, so that
+# concurrent signers rarely wait on the same row.
+PETITION_COUNT_SHARDS = env_int("PETITION_COUNT_SHARDS", 16)
+PETITION_DEFAULT_GOAL = env_int("PETITION_DEFAULT_GOAL", 1000)
+PETITION_IMAGE_MAX_BYTES = env_int("PETITION_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+PETITION_IMAGE_MAX_PIXELS = env_int("PETITION_IMAGE_MAX_PIXELS", 40_000_000)
+PETITIONS_PER_PAGE = env_int("PETITIONS_PER_PAGE", 20)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "petitions-close-past-deadline": {
+            "task": "petitions.tasks.close_past_deadline_task",
+            "schedule": 5 * 60,
+        },
+        "petitions-delete-unconfirmed": {
+            "task": "petitions.tasks.delete_unconfirmed_task",
+            "schedule": 60 * 60,
+        },
+        "petitions-erase-emails": {
+            "task": "petitions.tasks.erase_emails_task",
+            "schedule": 6 * 60 * 60,
+        },
+    }
+)
+
+# --- members and moderators (issue 6) ----------------------------------------------
+NEW_MEMBER_HOURS = env_int("NEW_MEMBER_HOURS", 24)
+NEW_MEMBER_MAX_STORIES = env_int("NEW_MEMBER_MAX_STORIES", 3)
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
+AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)

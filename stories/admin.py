@@ -44,19 +44,36 @@ def _log(request, queryset, message):
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "status", "submitter", "vet_count", "report_count", "comment_count", "created_at"]
+    list_display = [
+        "title",
+        "category",
+        "status",
+        "submitter",
+        "vet_count",
+        "report_count",
+        "comment_count",
+        "created_at",
+    ]
     list_filter = ["status", "category", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["category", "submitter"]
     search_fields = ["title", "summary", "url", "submitter__email"]
     date_hierarchy = "created_at"
-    readonly_fields = ["vet_count", "report_count", "comment_count", "created_at", "published_at", "reviewed_at", "url_key"]
+    readonly_fields = [
+        "vet_count",
+        "report_count",
+        "comment_count",
+        "created_at",
+        "published_at",
+        "reviewed_at",
+        "url_key",
+    ]
     raw_id_fields = ["submitter"]
     inlines = [VetInline, ReportInline]
     actions = ["publish", "hide", "reject", "reject_as_spam"]
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))
-        result = service(story_ids=ids)
+        result = service(story_ids=ids, by=request.user, reason="admin bulk action")
         _log(request, Story.objects.filter(pk__in=ids), f"{verb} by moderator")
         self.message_user(request, f"{result.changed} stories {verb}.", messages.SUCCESS)
 
@@ -74,8 +91,8 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject selected stories as spam", permissions=["change"])
     def reject_as_spam(self, request, queryset):
-        def reject(*, story_ids):
-            return services.stories_reject(story_ids=story_ids, as_spam=True)
+        def reject(**kwargs):
+            return services.stories_reject(as_spam=True, **kwargs)
 
         self._run(request, queryset, reject, "rejected as spam")
 
@@ -95,4 +112,3 @@ class ReportAdmin(admin.ModelAdmin):
     list_select_related = ["story", "member"]
     raw_id_fields = ["story", "member"]
     search_fields = ["story__title", "member__email"]
-

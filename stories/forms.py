@@ -33,7 +33,9 @@ class StoryForm(forms.Form):
         max_length=2000,
         help_text="Plain text, up to 2,000 characters: what the story says and why it matters.",
     )
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), empty_label="Choose a category")
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(), empty_label="Choose a category"
+    )
     tags = forms.CharField(
         max_length=1000,
         help_text="1 to 10 tags, separated by commas, e.g. climate, oceans, plastic.",

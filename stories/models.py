@@ -86,9 +86,7 @@ class Story(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(title=""), name="story_title_not_empty"
-            ),
+            models.CheckConstraint(condition=~models.Q(title=""), name="story_title_not_empty"),
         ]
 
     def __str__(self):
@@ -114,7 +112,9 @@ class Story(models.Model):
 class Vet(models.Model):
     """A member's "Note it": vouching for a story. Once per member per story."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vets")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vets"
+    )
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="vets")
     # Whether the story was still newly submitted: such vets earn more credits.
     while_newly_submitted = models.BooleanField(default=False)

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from care2.users.models import User
+from care2.users.services import audit_record_many
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Category, Report, Story, Vet
 
@@ -43,7 +44,9 @@ def _lock(name: str) -> None:
     """Serialize writers on ``name`` until the transaction ends (PostgreSQL only;
     SQLite already serializes writers)."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        key = int.from_bytes(
+            hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
@@ -72,6 +75,19 @@ def story_submit(
     The same link submitted again within STORY_DUPLICATE_URL_DAYS is refused, naming the
     story that has it; two members racing with one link make one story.
     """
+    if submitter.is_new_member:
+        # New members may submit a few stories in their first day (spam control).
+        _lock(f"story-submitter:{submitter.pk}")
+        recent = Story.objects.filter(
+            submitter=submitter,
+            created_at__gte=timezone.now() - datetime.timedelta(hours=settings.NEW_MEMBER_HOURS),
+        ).count()
+        if recent >= settings.NEW_MEMBER_MAX_STORIES:
+            raise StoryError(
+                f"New members can submit {settings.NEW_MEMBER_MAX_STORIES} stories in their "
+                f"first {settings.NEW_MEMBER_HOURS} hours. Please come back tomorrow — "
+                "meanwhile you can note and comment on other stories."
+            )
     key = url_key(url)
     _lock(f"story-url:{key}")
     existing = story_find_recent_duplicate(url=url)
@@ -153,41 +169,59 @@ class ModerationResult:
     changed: int
 
 
-def _moderate(story_ids, status: str, **extra) -> ModerationResult:
+def _audit(by, action, ids, reason):
+    audit_record_many(
+        actor=by, action=action, targets=Story.objects.filter(pk__in=ids), reason=reason
+    )
+
+
+def _moderate(story_ids, status: str, *, by, action: str, reason: str) -> ModerationResult:
     now = timezone.now()
+    ids = list(story_ids)
     with transaction.atomic():
         changed = (
-            Story.objects.filter(pk__in=list(story_ids))
+            Story.objects.filter(pk__in=ids)
             .exclude(status=status)
-            .update(status=status, reviewed_at=now, **extra)
+            .update(status=status, reviewed_at=now)
         )
+        _audit(by, action, ids, reason)
     return ModerationResult(changed=changed)
 
 
-def stories_publish(*, story_ids) -> ModerationResult:
+def stories_publish(*, story_ids, by: User | None = None, reason: str = "") -> ModerationResult:
     """A moderator publishes stories (from the queue, or back from hidden)."""
     now = timezone.now()
+    ids = list(story_ids)
     with transaction.atomic():
-        ids = list(story_ids)
-        changed = Story.objects.filter(pk__in=ids, published_at__isnull=True).exclude(
-            status=Story.Status.PUBLISHED
-        ).update(status=Story.Status.PUBLISHED, published_at=now, reviewed_at=now)
-        changed += Story.objects.filter(pk__in=ids, published_at__isnull=False).exclude(
-            status=Story.Status.PUBLISHED
-        ).update(status=Story.Status.PUBLISHED, reviewed_at=now)
+        queued = Story.objects.filter(pk__in=ids).exclude(status=Story.Status.PUBLISHED)
+        changed = queued.filter(published_at__isnull=True).update(
+            status=Story.Status.PUBLISHED, published_at=now, reviewed_at=now
+        )
+        changed += queued.filter(published_at__isnull=False).update(
+            status=Story.Status.PUBLISHED, reviewed_at=now
+        )
+        _audit(by, "publish story", ids, reason)
     return ModerationResult(changed=changed)
 
 
-def stories_hide(*, story_ids) -> ModerationResult:
-    return _moderate(story_ids, Story.Status.HIDDEN)
+def stories_hide(*, story_ids, by: User | None = None, reason: str = "") -> ModerationResult:
+    return _moderate(story_ids, Story.Status.HIDDEN, by=by, action="hide story", reason=reason)
 
 
-def stories_reject(*, story_ids, as_spam: bool = False) -> ModerationResult:
+def stories_reject(
+    *, story_ids, as_spam: bool = False, by: User | None = None, reason: str = ""
+) -> ModerationResult:
     """A moderator rejects stories. Rejected as spam, the credits their vets earned are
     reversed (once each: reversals are keyed like the awards)."""
     ids = list(story_ids)
     with transaction.atomic():
-        result = _moderate(ids, Story.Status.REJECTED)
+        result = _moderate(
+            ids,
+            Story.Status.REJECTED,
+            by=by,
+            action="reject story as spam" if as_spam else "reject story",
+            reason=reason,
+        )
         if as_spam:
             for member_id, story_id in Vet.objects.filter(story_id__in=ids).values_list(
                 "member_id", "story_id"

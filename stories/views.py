@@ -1,4 +1,3 @@
-from allauth.account.decorators import verified_email_required
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
 from stories.models import Category, Story, Vet
@@ -53,7 +53,9 @@ def category_detail(request, slug):
     category = get_object_or_404(Category, slug=slug)
     return _listing(
         request,
-        queryset=Story.objects.published().filter(category=category).order_by("-published_at", "-pk"),
+        queryset=Story.objects.published()
+        .filter(category=category)
+        .order_by("-published_at", "-pk"),
         title=category.name,
         category=category,
         section="category",
@@ -105,7 +107,11 @@ def noted_by(request, pk, slug):
     if request.GET.get("fragment"):
         return render(request, "stories/includes/_noted_by.html", {"vets": vets, "story": story})
     page = _page(request, vets, per_page=200)
-    return render(request, "stories/noted_by.html", {"story": story, "page_obj": page, "vets": page.object_list})
+    return render(
+        request,
+        "stories/noted_by.html",
+        {"story": story, "page_obj": page, "vets": page.object_list},
+    )
 
 
 def _back(request, story):
@@ -122,7 +128,7 @@ def _wants_json(request):
 
 
 @require_POST
-@verified_email_required
+@member_can_act
 def story_vet(request, pk):
     """Note it: vouch for a story."""
     story = _get_story(pk)
@@ -130,7 +136,9 @@ def story_vet(request, pk):
         services.story_vet(member=request.user, story=story)
     except services.StoryError as error:
         if _wants_json(request):
-            return JsonResponse({"ok": False, "error": error.message, "vet_count": story.vet_count}, status=409)
+            return JsonResponse(
+                {"ok": False, "error": error.message, "vet_count": story.vet_count}, status=409
+            )
         messages.error(request, error.message)
         return _back(request, story)
     if _wants_json(request):
@@ -142,7 +150,7 @@ def story_vet(request, pk):
     return _back(request, story)
 
 
-@verified_email_required
+@member_can_act
 def story_report(request, pk):
     """Report a problem with a story (spam, offensive, old news, broken link)."""
     story = _get_story(pk)
@@ -165,7 +173,7 @@ def story_report(request, pk):
     return render(request, "stories/report.html", {"story": story, "form": form})
 
 
-@verified_email_required
+@member_can_act
 def story_submit(request):
     """Submit a story: it waits in Newly Submitted until members vet it."""
     form = StoryForm(request.POST or None)
@@ -181,9 +189,12 @@ def story_submit(request):
                 tags=data["tags"],
             )
         except services.StoryError as error:
-            form.add_error("url", error.message)
+            form.add_error("url" if error.existing else None, error.message)
             return render(
-                request, "stories/submit.html", {"form": form, "existing": error.existing}, status=200
+                request,
+                "stories/submit.html",
+                {"form": form, "existing": error.existing},
+                status=200,
             )
         messages.success(
             request, "Thank you! Your story is in Newly Submitted; members will vet it."

@@ -19,9 +19,13 @@ def free_port() -> int:
 
 def test_make_run_serves_demo_content_on_sqlite(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"}
+    }
     env["SQLITE_PATH"] = str(tmp_path / "smoke.sqlite3")
-    log = open(tmp_path / "make-run.log", "w+")
+    log = open(tmp_path / "make-run.log", "w+")  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=ROOT,
@@ -54,7 +58,11 @@ def test_make_run_serves_demo_content_on_sqlite(tmp_path):
     # Loading the demo again changes nothing.
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "load_demo"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "Stories: 0 created" in result.stdout

@@ -5,3 +5,6 @@ class UsersConfig(AppConfig):
     name = "care2.users"
     label = "users"
     verbose_name = "Members"
+
+    def ready(self):
+        from care2.users import signals  # noqa: F401  (connects the receivers)

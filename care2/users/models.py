@@ -46,6 +46,15 @@ class User(AbstractUser):
     email_on_tracked_comments = models.BooleanField(
         "e-mail me when someone comments on a story I track", default=False
     )
+    email_on_petition_updates = models.BooleanField(
+        "e-mail me updates from petitions I signed", default=True
+    )
+    bio = models.TextField("short bio", max_length=500, blank=True)
+    # Square, re-encoded, EXIF-free copies made by care2.users.avatars; empty: initials.
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    avatar_small = models.ImageField(upload_to="avatars/", blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=300, blank=True)
     # Kept by the credits ledger, atomically with each entry (credits_reconcile checks
     # them against the sum of the entries); here so that every page can show a member's
     # number without a join.
@@ -80,6 +89,25 @@ class User(AbstractUser):
     def get_absolute_url(self):
         return reverse("users:profile", args=[self.pk])
 
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended members can read but not post, vet, sign or message."""
+        if self.suspended_until is None:
+            return False
+        return self.suspended_until > timezone.now()
+
+    @property
+    def is_new_member(self) -> bool:
+        """Within NEW_MEMBER_HOURS of joining: some actions are limited."""
+        from datetime import timedelta
+
+        return self.date_joined > timezone.now() - timedelta(hours=settings.NEW_MEMBER_HOURS)
+
+    @property
+    def initials(self) -> str:
+        letters = [part[:1] for part in (self.first_name.strip(), self.last_name.strip()) if part]
+        return "".join(letters).upper() or "?"
+
 
 class MessageQuerySet(models.QuerySet):
     def unread(self):
@@ -107,7 +135,9 @@ class Message(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="message_unique_per_recipient_key")
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="message_unique_per_recipient_key"
+            )
         ]
         indexes = [
             models.Index(
@@ -124,3 +154,33 @@ class Message(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class AuditEntry(models.Model):
+    """Who did what, when and why: one row per moderator action. Never edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=300)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self):
+        return f"{self.action}: {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise ValueError("Audit entries are never changed.")
+        super().save(*args, **kwargs)

@@ -5,6 +5,7 @@ import zoneinfo
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "first,last,expected",
-    [("Beth", "smith", "Beth S"), ("ALLEN", "Green", "ALLEN G"), (".", "", "."), ("  Ana ", " de la Cruz", "Ana D")],
+    [
+        ("Beth", "smith", "Beth S"),
+        ("ALLEN", "Green", "ALLEN G"),
+        (".", "", "."),
+        ("  Ana ", " de la Cruz", "Ana D"),
+    ],
 )
 def test_public_name_is_first_name_and_last_initial(first, last, expected):
     assert User(first_name=first, last_name=last).public_name == expected
@@ -29,7 +35,7 @@ def test_new_members_default_to_new_york_time():
 
 def test_email_is_the_login_and_unique():
     UserFactory(email="same@example.com")
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         UserFactory(email="same@example.com")
     assert User.USERNAME_FIELD == "email"
 
@@ -61,7 +67,10 @@ class TestDates:
         Story.objects.filter(pk=published_story.pk).update(published_at=moment)
         assert "8:30 am" in client.get(published_story.get_absolute_url()).content.decode()
         client.force_login(UserFactory(time_zone="Asia/Tokyo"))
-        assert "Thursday January 22, 2015, 10:30 pm" in client.get(published_story.get_absolute_url()).content.decode()
+        assert (
+            "Thursday January 22, 2015, 10:30 pm"
+            in client.get(published_story.get_absolute_url()).content.decode()
+        )
 
 
 class TestAccounts:
@@ -84,7 +93,9 @@ class TestAccounts:
         assert "_auth_user_id" not in client.session
         assert len(mail.outbox) == 1
         link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
-        path = link.split("testserver", 1)[-1] if "testserver" in link else "/" + link.split("/", 3)[3]
+        path = (
+            link.split("testserver", 1)[-1] if "testserver" in link else "/" + link.split("/", 3)[3]
+        )
         client.post(path)
         assert EmailAddress.objects.get(user=user).verified
         assert client.login(email="beth@example.com", password=PASSWORD)
@@ -102,7 +113,9 @@ class TestAccounts:
 
     def test_log_in_and_out(self, client):
         user = UserFactory(email="in@example.com")
-        response = client.post(reverse("account_login"), {"login": "in@example.com", "password": PASSWORD})
+        response = client.post(
+            reverse("account_login"), {"login": "in@example.com", "password": PASSWORD}
+        )
         assert response.status_code == 302
         assert int(client.session["_auth_user_id"]) == user.pk
         client.post(reverse("account_logout"))

@@ -1,0 +1,18 @@
+from functools import wraps
+
+from allauth.account.decorators import verified_email_required
+from django.shortcuts import render
+
+
+def member_can_act(view):
+    """For views that post, vet, sign or message: a signed-in member with a verified
+    e-mail who is not suspended. Readers go to log in; unverified members are asked to
+    verify; suspended members get a clear 403 page."""
+
+    @wraps(view)
+    def check_suspension(request, *args, **kwargs):
+        if request.user.is_suspended:
+            return render(request, "users/suspended.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return verified_email_required(check_suspension)
