@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("members/", include("care2.users.urls")),
+    path("settings/", include("care2.users.settings_urls")),
     path("comments/", include("comments.urls")),
     path("petitions/", include("petitions.urls")),
     path("credits/", include("credits.urls")),
@@ -20,7 +21,7 @@ handler403 = "care2.views.permission_denied"
 handler404 = "care2.views.page_not_found"
 handler500 = "care2.views.server_error"
 
-if settings.DEBUG:
+if settings.SERVE_MEDIA:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

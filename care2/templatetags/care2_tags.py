@@ -58,3 +58,13 @@ def member_number(user) -> int:
     if user is None:
         return 0
     return getattr(user, "credits_earned", 0) or 0
+
+
+@register.inclusion_tag("includes/_avatar.html")
+def avatar(user, size: int = 64):
+    """A member's picture, or a generated circle with their initials."""
+    image = None
+    if user is not None and getattr(user, "avatar", None):
+        image = user.avatar_small if size <= 64 and user.avatar_small else user.avatar
+    hue = (user.pk or 0) * 47 % 360 if user is not None else 0
+    return {"member": user, "image": image, "size": size, "hue": hue}

@@ -1,0 +1,39 @@
+from django import forms
+
+from care2.users.models import User, time_zone_choices
+
+
+class ProfileSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, help_text="Dates on every page follow it."
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "first_name",
+            "last_name",
+            "bio",
+            "time_zone",
+            "email_on_tracked_comments",
+            "email_on_petition_updates",
+        ]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "first_name": "Others see your first name and last initial, e.g. “Beth S”.",
+            "bio": "Plain text, up to 500 characters.",
+        }
+
+    def clean_first_name(self):
+        value = self.cleaned_data["first_name"].strip()
+        if not value:
+            raise forms.ValidationError("Enter a first name.")
+        return value
+
+
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label="New picture",
+        help_text="JPEG, PNG or WebP, up to 5 MB. It is cropped to a square.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
