@@ -2,7 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from care2.admin_site import protect_admin_login
 from care2.views import healthz
+
+admin.site.site_header = f"{settings.SITE_NAME} moderation"
+admin.site.site_title = settings.SITE_NAME
+admin.site.login = protect_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,165 @@
+"""Abuse limits at every door: rate limits, no account enumeration, safe redirects, staff-only admin."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_NEXT = [
+    "//evil.example",
+    "https:///evil.example",
+    "javascript:alert(1)",
+    "https://evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+]
+
+
+def test_failed_logins_are_rate_limited_at_limit_plus_one(client):
+    UserFactory(email="target@example.com")
+    for _ in range(5):
+        response = client.post(
+            reverse("account_login"), {"login": "target@example.com", "password": "wrong"}
+        )
+        assert "Too many failed" not in response.content.decode()
+    # The sixth try is refused even with the right password.
+    response = client.post(
+        reverse("account_login"), {"login": "target@example.com", "password": PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_is_rate_limited(client):
+    for _ in range(5):
+        assert (
+            client.post(reverse("account_reset_password"), {"email": "a@example.com"}).status_code
+            == 302
+        )
+    assert (
+        client.post(reverse("account_reset_password"), {"email": "a@example.com"}).status_code
+        == 429
+    )
+
+
+def test_sign_up_is_rate_limited(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "3/m/ip"}
+    for n in range(3):
+        client.post(
+            reverse("account_signup"),
+            {
+                "first_name": "A",
+                "email": f"s{n}@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "A",
+            "email": "s9@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 429
+
+
+def test_login_does_not_tell_known_from_unknown_emails(client):
+    UserFactory(email="known@example.com")
+    known = client.post(
+        reverse("account_login"), {"login": "known@example.com", "password": "wrong"}
+    ).content.decode()
+    unknown = client.post(
+        reverse("account_login"), {"login": "nobody@example.com", "password": "wrong"}
+    ).content.decode()
+    assert "not correct" in known and "not correct" in unknown
+
+
+def test_password_reset_does_not_tell_known_from_unknown_emails(client):
+    UserFactory(email="known@example.com")
+    known = client.post(
+        reverse("account_reset_password"), {"email": "known@example.com"}, follow=True
+    )
+    unknown = client.post(
+        reverse("account_reset_password"), {"email": "nobody@example.com"}, follow=True
+    )
+    assert known.redirect_chain == unknown.redirect_chain
+    assert known.status_code == unknown.status_code == 200
+
+
+def test_sign_up_with_a_taken_email_looks_like_success(client):
+    UserFactory(email="taken@example.com")
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "A",
+            "email": "taken@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    fresh = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "B",
+            "email": "fresh@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == fresh.status_code == 302
+    assert response["Location"] == fresh["Location"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_login_next_goes_only_to_this_site(client, target):
+    UserFactory(email="m@example.com")
+    response = client.post(
+        reverse("account_login") + f"?next={target}",
+        {"login": "m@example.com", "password": PASSWORD, "next": target},
+    )
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith("//") and "evil" not in location
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_vet_next_goes_only_to_this_site(client, member, story, target):
+    client.force_login(member)
+    response = client.post(reverse("stories:vet", args=[story.pk]), {"next": target})
+    assert response["Location"] == story.get_absolute_url()
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_admin_login_next_goes_only_to_this_site(client, target):
+    response = client.get("/admin/login/", {"next": target})
+    assert response.status_code == 302
+    assert "evil" not in response["Location"] and "javascript" not in response["Location"]
+
+
+def _admin_urls():
+    urls = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    return ["/admin/", *urls]
+
+
+def test_every_admin_url_is_staff_only(client, member):
+    urls = _admin_urls()
+    assert len(urls) > 10
+    for url in urls:
+        anonymous = client.get(url)
+        assert anonymous.status_code == 302, url
+    client.force_login(member)
+    for url in urls:
+        response = client.get(url, follow=True)
+        html = response.content.decode()
+        assert "not authorized to access this page" in html, url
+        assert "Select " not in html  # no changelist data
