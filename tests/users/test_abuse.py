@@ -144,7 +144,7 @@ def test_admin_login_next_goes_only_to_this_site(client, target):
 
 def _admin_urls():
     urls = []
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
