@@ -139,6 +139,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "care2.outbox_sweep_task", "schedule": 30},
     "stories-expire-newly-submitted": {
         "task": "stories.tasks.expire_newly_submitted_task",
         "schedule": 60 * 60,

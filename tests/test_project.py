@@ -22,7 +22,9 @@ def test_docker_compose_parses_and_runs_only_real_commands():
             assert (ROOT / command[1]).exists()
         elif command[0] == "gunicorn":
             module, attribute = command[1].split(":")
-            assert (ROOT / (module.replace(".", "/") + ".py")).exists() and attribute == "application"
+            assert (
+                ROOT / (module.replace(".", "/") + ".py")
+            ).exists() and attribute == "application"
         elif command[0] == "celery":
             assert command[1:3] == ["-A", "care2"] and (ROOT / "care2" / "celery.py").exists()
         else:
@@ -33,19 +35,39 @@ def test_docker_compose_parses_and_runs_only_real_commands():
 
 
 def test_env_example_names_the_settings_read_from_the_environment():
-    names = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")}
-    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST", "FACEBOOK_APP_ID"} <= names
+    names = {
+        line.split("=")[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert {
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SMTP_HOST",
+        "FACEBOOK_APP_ID",
+    } <= names
 
 
 def test_settings_use_embedded_defaults_when_unset(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"}
+    }
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings'; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'])"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["django.db.backends.sqlite3", "True", "django.core.cache.backends.locmem.LocMemCache"]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
 
 
 def _imports(app: str) -> set[str]:
@@ -65,3 +87,24 @@ def test_layers_never_import_upwards():
     assert not _imports("stories") & {"comments", "petitions"}
     assert not _imports("credits") & {"stories", "comments", "petitions"}
     assert not (_imports("care2") - {"care2"}) & {"stories", "comments", "petitions", "credits"}
+
+
+def test_production_settings_pass_check_deploy():
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "x" * 20 + "production-secret-key-that-is-long-and-random-9f8e7d",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "1",
+        "DJANGO_SECURE_COOKIES": "1",
+        "DJANGO_HSTS_SECONDS": "31536000",
+        "DJANGO_ALLOWED_HOSTS": "care2.example",
+        "SMTP_HOST": "smtp.care2.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
