@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care2.settings")
 app = Celery("care2")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _connect_task_logs(sender, **kwargs):
+    import care2.logs  # noqa: F401  (one JSON line per task)
