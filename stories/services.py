@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from care2.pagecache import pages_changed
 from care2.users.models import User
 from care2.users.services import audit_record_many
 from credits.services import Action, credit_award, credit_reverse
@@ -103,6 +104,7 @@ def story_submit(
     )
     if tags:
         story.tags.set(tags)
+    pages_changed()
     return story
 
 
@@ -134,6 +136,7 @@ def story_vet(*, member: User, story: Story) -> Vet:
             target=vet,
             key=f"vet:{member.pk}:{story.pk}",
         )
+        pages_changed()
     story.refresh_from_db(fields=["vet_count", "status", "published_at"])
     if promoted:
         story._just_promoted = True
@@ -160,6 +163,7 @@ def story_report(*, member: User, story: Story, reason: str, note: str = "") -> 
             reviewed_at__isnull=True,
             report_count__gte=settings.STORY_HIDE_AT_REPORTS,
         ).update(status=Story.Status.HIDDEN)
+        pages_changed()
     story.refresh_from_db(fields=["report_count", "status"])
     return report
 
@@ -173,6 +177,7 @@ def _audit(by, action, ids, reason):
     audit_record_many(
         actor=by, action=action, targets=Story.objects.filter(pk__in=ids), reason=reason
     )
+    pages_changed()
 
 
 def _moderate(story_ids, status: str, *, by, action: str, reason: str) -> ModerationResult:
@@ -236,6 +241,9 @@ def stories_expire_stale(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.STORY_NEWLY_SUBMITTED_DAYS)
     with transaction.atomic():
-        return Story.objects.filter(status=Story.Status.NEW, created_at__lt=cutoff).update(
+        expired = Story.objects.filter(status=Story.Status.NEW, created_at__lt=cutoff).update(
             status=Story.Status.EXPIRED
         )
+        if expired:
+            pages_changed()
+        return expired

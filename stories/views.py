@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from care2.pagecache import cached_for_readers
 from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
@@ -28,6 +29,7 @@ def _listing(request, *, queryset, title, template="stories/story_list.html", **
     )
 
 
+@cached_for_readers
 def front_page(request):
     """The front page: published stories, newest first."""
     return _listing(
@@ -38,6 +40,7 @@ def front_page(request):
     )
 
 
+@cached_for_readers
 def newly_submitted(request):
     """The vetting queue: stories waiting for enough members to note them."""
     return _listing(
@@ -48,6 +51,7 @@ def newly_submitted(request):
     )
 
 
+@cached_for_readers
 def category_detail(request, slug):
     """Published stories of one category."""
     category = get_object_or_404(Category, slug=slug)
@@ -62,6 +66,7 @@ def category_detail(request, slug):
     )
 
 
+@cached_for_readers
 def tag_detail(request, slug):
     """Published and newly submitted stories with one tag."""
     tag = get_object_or_404(Tag, slug=slug)
@@ -78,6 +83,7 @@ def _get_story(pk, slug=None, *, for_update=False):
     return get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
 
 
+@cached_for_readers
 def story_detail(request, pk, slug):
     """The story page: everything the seed page shows about one story."""
     story = _get_story(pk)
@@ -97,6 +103,7 @@ def story_detail(request, pk, slug):
     return render(request, "stories/story_detail.html", context)
 
 
+@cached_for_readers
 def noted_by(request, pk, slug):
     """Everyone who noted the story. Loaded into the story page by script, or opened as
     a page of its own without JavaScript."""

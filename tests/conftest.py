@@ -20,6 +20,13 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_reader_page_cache(settings):
+    """Factories write without invalidating the readers' page cache, so tests run with it
+    off; tests/test_pagecache.py turns it on and checks its invalidation."""
+    settings.READER_PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def member(db):
     return UserFactory(first_name="Beth", last_name="smith")
@@ -57,6 +64,10 @@ def published_story(db, category):
 @pytest.fixture
 def artifacts_dir():
     """Where browser tests leave screenshots: test-results/ (or $TEST_ARTIFACTS_DIR)."""
-    path = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-results"))
+    path = Path(
+        os.environ.get(
+            "TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-results"
+        )
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
