@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -307,9 +308,14 @@ LOGGING = {
 }
 
 # --- comments (issue 3) ------------------------------------------------------------
-# Notification tasks go to this queue when set (a dedicated worker pool for fan-out);
-# empty: Celery's default queue.
+# Comment notification tasks go to this queue when set (a worker pool of their own for
+# the fan-out; the real-worker test uses a queue per run); empty: the default queue.
 COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")
+if COMMENTS_TASK_QUEUE:
+    CELERY_TASK_ROUTES = {
+        **globals().get("CELERY_TASK_ROUTES", {}),
+        "comments.tasks.*": {"queue": COMMENTS_TASK_QUEUE},
+    }
 
 # --- credits (issue 4) -------------------------------------------------------------
 

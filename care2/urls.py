@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from care2.admin_site import protect_admin_login
-from care2.views import healthz
+from care2.sitemaps import SITEMAPS
+from care2.views import healthz, robots_txt
 
 admin.site.site_header = f"{settings.SITE_NAME} moderation"
 admin.site.site_title = settings.SITE_NAME
@@ -11,6 +13,8 @@ admin.site.login = protect_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("members/", include("care2.users.urls")),

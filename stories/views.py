@@ -37,6 +37,7 @@ def front_page(request):
         queryset=Story.objects.published().order_by("-published_at", "-pk"),
         title="Top stories",
         section="front",
+        feeds=(reverse("stories:feed_rss"), reverse("stories:feed_atom")),
     )
 
 
@@ -48,6 +49,7 @@ def newly_submitted(request):
         queryset=Story.objects.newly_submitted().order_by("-created_at", "-pk"),
         title="Newly submitted",
         section="new",
+        feeds=(reverse("stories:feed_new_rss"), reverse("stories:feed_new_atom")),
     )
 
 
@@ -63,6 +65,10 @@ def category_detail(request, slug):
         title=category.name,
         category=category,
         section="category",
+        feeds=(
+            reverse("stories:feed_category_rss", args=[slug]),
+            reverse("stories:feed_category_atom", args=[slug]),
+        ),
     )
 
 
@@ -76,6 +82,10 @@ def tag_detail(request, slug):
         title=f"Tagged “{tag.name}”",
         tag=tag,
         section="tag",
+        feeds=(
+            reverse("stories:feed_tag_rss", args=[slug]),
+            reverse("stories:feed_tag_atom", args=[slug]),
+        ),
     )
 
 
