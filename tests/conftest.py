@@ -71,3 +71,16 @@ def artifacts_dir():
     )
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """After every database test, the credits ledger and the members' counters agree."""
+    yield
+    if "/e2e/" in str(item.fspath) or item.get_closest_marker("allow_credit_drift"):
+        return
+    if {"db", "transactional_db"} & set(item.fixturenames) or item.get_closest_marker("django_db"):
+        from credits.services import credits_reconcile
+
+        drifts = credits_reconcile().drifts
+        assert not drifts, [str(d) for d in drifts]

@@ -7,7 +7,7 @@ from care2.users.models import User
 from credits.services import Action, credit_award, credits_reconcile
 from tests.factories import StoryFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.allow_credit_drift]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import zoneinfo
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ def test_new_members_default_to_new_york_time():
 
 def test_email_is_the_login_and_unique():
     UserFactory(email="same@example.com")
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         UserFactory(email="same@example.com")
     assert User.USERNAME_FIELD == "email"
 
