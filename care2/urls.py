@@ -21,6 +21,7 @@ urlpatterns = [
     path("settings/", include("care2.users.settings_urls")),
     path("comments/", include("comments.urls")),
     path("petitions/", include("petitions.urls")),
+    path("search/", include("search.urls")),
     path("credits/", include("credits.urls")),
     path("", include("stories.urls")),
 ]

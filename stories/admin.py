@@ -3,6 +3,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 
 from stories import services
 from stories.models import Category, Report, Story, Vet
+from stories.search import stories_reindex
 
 
 @admin.register(Category)
@@ -70,6 +71,10 @@ class StoryAdmin(admin.ModelAdmin):
     raw_id_fields = ["submitter"]
     inlines = [VetInline, ReportInline]
     actions = ["publish", "hide", "reject", "reject_as_spam"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        stories_reindex(story_ids=[form.instance.pk])  # title, summary or tags changed
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))

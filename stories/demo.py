@@ -14,6 +14,7 @@ from django.utils import timezone
 from care2.users.models import User
 from care2.users.moderators import MODERATORS_GROUP
 from stories.models import Category, Story, Vet
+from stories.search import stories_reindex
 from stories.services import url_key
 
 DEMO_MEMBER = ("demo@care2.example", "care2-demo-pass", "Dana", "Rivera")
@@ -430,4 +431,6 @@ def load(*, stdout) -> None:
         )
         Story.objects.filter(pk=story.pk).update(vet_count=len(noters))
         created += 1
+    if created:
+        stories_reindex()
     stdout.write(f"Stories: {created} created, {Story.objects.count()} in all.")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -68,6 +69,9 @@ class Story(models.Model):
     vet_count = models.PositiveIntegerField(default=0, editable=False)
     report_count = models.PositiveIntegerField(default=0, editable=False)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
+    # Weighted full-text vector (title and tags A, summary B, source domain C), kept by
+    # stories.search.stories_reindex on PostgreSQL; GIN-indexed by a migration.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = StoryQuerySet.as_manager()
 

@@ -19,6 +19,7 @@ from care2.users.models import User
 from care2.users.services import audit_record_many
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Category, Report, Story, Vet
+from stories.search import stories_reindex
 
 
 class StoryError(Exception):
@@ -104,6 +105,7 @@ def story_submit(
     )
     if tags:
         story.tags.set(tags)
+    stories_reindex(story_ids=[story.pk])
     pages_changed()
     return story
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from care2.users.models import User
 from stories.models import Category, Report, Story, Vet
+from stories.services import url_key
 
 PASSWORD = "a-Strong-test-pass-42"
 
@@ -41,7 +42,7 @@ class StoryFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Community garden number {n} opens its gates")
     url = factory.Sequence(lambda n: f"https://news.example.org/2026/story-{n}")
-    url_key = factory.LazyAttribute(lambda o: o.url.removeprefix("https://"))
+    url_key = factory.LazyAttribute(lambda o: url_key(o.url))
     summary = "Neighbours turned an empty lot into a garden that feeds forty families."
     category = factory.SubFactory(CategoryFactory)
     submitter = factory.SubFactory(UserFactory)
