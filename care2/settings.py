@@ -38,6 +38,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "Care2 News Network")
 SITE_ID = 1
+# The domain load_demo gives the Sites framework (links in e-mails are built from it).
+DEMO_SITE_DOMAIN = os.environ.get("DEMO_SITE_DOMAIN", "127.0.0.1:8000")
 
 INSTALLED_APPS = [
     # Our apps come first so that their templates override allauth's.

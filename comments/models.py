@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+# A comment's place in its thread is a materialized path: the ids of its ancestors and
+# its own, each zero-padded to PATH_STEP digits ("0000000012" + "0000000040"). Ordering by
+# path lists every top-level comment oldest first with its replies, oldest first, under
+# it: the whole thread in one indexed query, rendered as a flat list without recursion.
+PATH_STEP = 10
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:0{PATH_STEP}d}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(status=Comment.Status.VISIBLE)
+
+    def for_thread(self):
+        """Every comment of a story in thread order, with its author, in one query."""
+        return self.select_related("author").defer("body", "removal_note").order_by("path")
+
+
+class Comment(models.Model):
+    """A member's comment on a story, or a reply to another comment.
+
+    ``body`` is the text as typed (kept for editing and for moderators); ``body_html`` is
+    what pages show, sanitized once when the comment is saved (comments.sanitize).
+    """
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        DELETED = "deleted", "Deleted by its author"
+        REMOVED = "removed", "Removed by a moderator"
+
+    class RemovalReason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off topic"
+        PERSONAL_DATA = "personal_data", "Shares personal information"
+        OTHER = "other", "Other"
+
+    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    # The comment this one is attached under (past COMMENT_MAX_DEPTH, the deepest
+    # ancestor allowed, so a thread never becomes unreadable on a phone).
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    path = models.CharField(max_length=400, editable=False)
+    depth = models.PositiveSmallIntegerField(default=1, editable=False)
+    body = models.TextField("comment", max_length=5000)
+    body_html = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The moderator's decision, kept for the audit (the removed text stays in ``body``).
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removal_reason = models.CharField(max_length=20, choices=RemovalReason.choices, blank=True)
+    removal_note = models.CharField(max_length=500, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        permissions = [("remove_comment", "Can remove comments from the site, with a reason")]
+        indexes = [
+            models.Index(fields=["story", "path"], name="comment_thread_idx"),
+            models.Index(fields=["story", "created_at"], name="comment_story_created_idx"),
+            models.Index(fields=["created_at"], name="comment_created_idx"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
+            models.CheckConstraint(condition=models.Q(depth__gte=1), name="comment_depth_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status="removed") | ~models.Q(removal_reason=""),
+                name="comment_removed_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        text = self.body if len(self.body) <= 60 else f"{self.body[:59]}…"
+        return f"{self.author}: {text}" if self.author_id else text
+
+    def get_absolute_url(self):
+        return reverse("comments:permalink", args=[self.pk])
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.VISIBLE
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.pk}"
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids of the comments above this one, from the top of the thread down."""
+        return [
+            int(self.path[i : i + PATH_STEP])
+            for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)
+        ]
+
+
+class Tracking(models.Model):
+    """A member asked for a personal message when other people comment on a story."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_trackings"
+    )
+    story = models.ForeignKey(
+        "stories.Story", on_delete=models.CASCADE, related_name="comment_trackings"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Also the index the notification fan-out pages through (story, member_id).
+            models.UniqueConstraint(fields=["story", "member"], name="tracking_once_per_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} tracks {self.story}"

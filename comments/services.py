@@ -1,0 +1,404 @@
+"""Writes for comments: posting, editing, deleting, moderating, tracking, notifying.
+
+Views, admin actions, the demo and Celery tasks all call these. ``Story.comment_count``
+counts *visible* comments (what the thread shows; deleted and removed ones do not
+count), and changes with F() in the transaction that adds or hides the comment.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.sites.models import Site
+from django.core import signing
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from care2.outbox import enqueue_on_commit
+from care2.pagecache import pages_changed
+from care2.users.models import Message, User
+from care2.users.services import user_has_verified_email
+from comments.models import Comment, Tracking, path_segment
+from comments.sanitize import normalize_text, sanitize_comment
+from credits.services import Action, credit_award, credit_reverse
+from stories.models import Story
+
+BODY_MAX_LENGTH = 5000
+EXCERPT_LENGTH = 200
+EMAIL_CHUNK_SIZE = 100
+STOP_TRACKING_SALT = "comments.stop-tracking"
+
+
+class CommentError(Exception):
+    """A rule refused the action; the message is shown to the member."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- posting ----------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    text = normalize_text(body or "")
+    if not text:
+        raise CommentError("Please write something: an empty comment can't be posted.")
+    if len(text) > BODY_MAX_LENGTH:
+        raise CommentError(
+            f"Comments can be at most {BODY_MAX_LENGTH:,} characters (yours has {len(text):,})."
+        )
+    return text
+
+
+def _attach_point(parent: Comment) -> Comment:
+    """Where a reply to ``parent`` goes: under it, or past COMMENT_MAX_DEPTH under the
+    deepest ancestor that keeps the reply at the maximum depth."""
+    max_depth = max(1, settings.COMMENT_MAX_DEPTH)
+    if parent.depth < max_depth:
+        return parent
+    if max_depth == 1:
+        return None
+    ancestors = parent.ancestor_ids()
+    return Comment.objects.get(pk=ancestors[max_depth - 2])
+
+
+def comment_create(
+    *,
+    author: User,
+    story: Story,
+    body: str,
+    parent: Comment | None = None,
+    track: bool = False,
+    created_at: datetime.datetime | None = None,
+) -> Comment:
+    """Post a comment on a published story, or a reply to one of its comments.
+
+    Pays the author in credits, tracks the story if asked, and (once committed) sends a
+    personal message to the story's other trackers.
+    """
+    text = _clean_body(body)
+    if not user_has_verified_email(author):
+        raise CommentError("Please verify your e-mail address before you comment.")
+    if story.status != Story.Status.PUBLISHED:
+        raise CommentError("Comments are open on published stories only.")
+    if parent is not None:
+        if parent.story_id != story.pk:
+            raise CommentError("You can only reply to a comment on the same story.")
+        if not parent.is_visible:
+            raise CommentError("That comment is gone, so it can't be replied to.")
+        parent = _attach_point(parent)
+    html = sanitize_comment(text)
+    with transaction.atomic():
+        # The conditional UPDATE both counts the comment and refuses a story that stopped
+        # being published since the page was shown (it rolls the comment back).
+        counted = Story.objects.filter(pk=story.pk, status=Story.Status.PUBLISHED).update(
+            comment_count=F("comment_count") + 1
+        )
+        if not counted:
+            raise CommentError("Comments are open on published stories only.")
+        comment = Comment.objects.create(
+            story=story,
+            author=author,
+            parent=parent,
+            depth=parent.depth + 1 if parent else 1,
+            path=parent.path if parent else "",
+            body=text,
+            body_html=html,
+            created_at=created_at or timezone.now(),
+        )
+        # The path ends with the comment's own id, known only after the insert.
+        comment.path = f"{comment.path}{path_segment(comment.pk)}"
+        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+        credit_award(
+            member=author, action=Action.COMMENT, target=comment, key=f"comment:{comment.pk}"
+        )
+        if track:
+            tracking_start(member=author, story=story)
+        enqueue_comment_notify(comment_id=comment.pk)
+        pages_changed()
+    story.comment_count = (story.comment_count or 0) + 1
+    return comment
+
+
+def enqueue_comment_notify(*, comment_id: int) -> None:
+    """Queue the notification fan-out in the current transaction (care2.outbox): sent to
+    the broker once the comment commits, swept up later if the broker was down, and
+    never sent for a comment that was rolled back."""
+    from comments.tasks import comment_notify_task
+
+    enqueue_on_commit(comment_notify_task, comment_id)
+
+
+# --- editing and deleting -----------------------------------------------------------
+
+
+def comment_can_edit(*, comment: Comment, member, now: datetime.datetime | None = None) -> bool:
+    """The author may edit a visible comment for COMMENT_EDIT_MINUTES after posting it."""
+    if not getattr(member, "is_authenticated", False) or comment.author_id != member.pk:
+        return False
+    return comment.is_visible and comment.created_at >= edit_cutoff(now)
+
+
+def edit_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    return (now or timezone.now()) - datetime.timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+
+
+def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
+    """The author corrects their comment within the edit window; it then shows "edited"."""
+    if comment.author_id != editor.pk:
+        raise CommentError("You can only edit your own comments.")
+    text = _clean_body(body)
+    if text == comment.body:
+        return comment
+    html = sanitize_comment(text)
+    now = timezone.now()
+    changed = Comment.objects.filter(
+        pk=comment.pk, status=Comment.Status.VISIBLE, created_at__gte=edit_cutoff(now)
+    ).update(body=text, body_html=html, edited_at=now)
+    if not changed:
+        raise CommentError(
+            f"Comments can be edited for {settings.COMMENT_EDIT_MINUTES} minutes after "
+            "posting; this one can no longer be changed."
+        )
+    pages_changed()
+    comment.body, comment.body_html, comment.edited_at = text, html, now
+    return comment
+
+
+def comment_delete(*, comment: Comment, member: User) -> Comment:
+    """The author deletes their comment, at any time. With replies it stays in the
+    thread as "comment deleted" so the replies keep their place."""
+    if comment.author_id != member.pk:
+        raise CommentError("You can only delete your own comments.")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Comment.objects.filter(pk=comment.pk, status=Comment.Status.VISIBLE).update(
+            status=Comment.Status.DELETED, deleted_at=now
+        )
+        if not changed:
+            raise CommentError("This comment was already deleted or removed.")
+        Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
+        pages_changed()
+    comment.status, comment.deleted_at = Comment.Status.DELETED, now
+    return comment
+
+
+# --- moderation ---------------------------------------------------------------------
+
+
+def can_moderate(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_perm(
+        "comments.remove_comment"
+    )
+
+
+@dataclass(frozen=True)
+class RemovalResult:
+    removed: int
+
+
+def comments_remove(
+    *, comment_ids: Iterable[int], moderator: User, reason: str, note: str = ""
+) -> RemovalResult:
+    """A moderator takes comments off the site, with a reason. The text is kept for the
+    audit and never shown; removed as spam, the comment's credits are reversed."""
+    if not can_moderate(moderator):
+        raise CommentError("Only moderators can remove comments.")
+    if reason not in Comment.RemovalReason.values:
+        raise CommentError("Choose a reason for removing the comment.")
+    note = note.strip()[:500]
+    now = timezone.now()
+    with transaction.atomic():
+        comments = list(
+            Comment.objects.select_for_update()
+            .filter(pk__in=list(comment_ids))
+            .exclude(status=Comment.Status.REMOVED)
+            .order_by("pk")
+        )
+        for comment in comments:
+            if comment.is_visible:
+                Story.objects.filter(pk=comment.story_id).update(
+                    comment_count=F("comment_count") - 1
+                )
+            comment.status = Comment.Status.REMOVED
+            comment.removed_at, comment.removed_by = now, moderator
+            comment.removal_reason, comment.removal_note = reason, note
+            comment.save(
+                update_fields=[
+                    "status",
+                    "removed_at",
+                    "removed_by",
+                    "removal_reason",
+                    "removal_note",
+                ]
+            )
+            if reason == Comment.RemovalReason.SPAM:
+                credit_reverse(key=f"comment:{comment.pk}", reason="spam")
+        if comments:
+            pages_changed()
+            LogEntry.objects.log_actions(
+                user_id=moderator.pk,
+                queryset=comments,
+                action_flag=CHANGE,
+                change_message=f"Removed by moderator: {Comment.RemovalReason(reason).label}"
+                + (f" ({note})" if note else ""),
+            )
+    return RemovalResult(removed=len(comments))
+
+
+def comment_remove(*, comment: Comment, moderator: User, reason: str, note: str = "") -> Comment:
+    result = comments_remove(
+        comment_ids=[comment.pk], moderator=moderator, reason=reason, note=note
+    )
+    if not result.removed:
+        raise CommentError("This comment was already removed.")
+    comment.refresh_from_db()
+    return comment
+
+
+# --- tracking -----------------------------------------------------------------------
+
+
+def tracking_start(*, member: User, story: Story) -> bool:
+    """Track a story's comments. True if the member was not tracking it yet."""
+    _, created = Tracking.objects.get_or_create(member=member, story=story)
+    return created
+
+
+def tracking_stop(*, member_id: int, story_id: int) -> bool:
+    """Stop tracking. True if the member was tracking the story."""
+    deleted, _ = Tracking.objects.filter(member_id=member_id, story_id=story_id).delete()
+    return bool(deleted)
+
+
+def stop_tracking_token(*, member_id: int, story_id: int) -> str:
+    """A token for the one-click stop-tracking link: works logged out, can't be forged."""
+    return signing.dumps([member_id, story_id], salt=STOP_TRACKING_SALT, compress=True)
+
+
+def stop_tracking_token_load(token: str) -> tuple[int, int] | None:
+    try:
+        member_id, story_id = signing.loads(token, salt=STOP_TRACKING_SALT)
+        return int(member_id), int(story_id)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+# --- notifying trackers -------------------------------------------------------------
+
+
+def comment_tracker_batches(*, comment_id: int, batch_size: int | None = None):
+    """The ids of the members to notify of a comment, in batches (keyset-paged, so a
+    story with 10,000 trackers costs 10,000 / batch_size small queries)."""
+    batch_size = batch_size or settings.NOTIFY_BATCH_SIZE
+    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.VISIBLE).first()
+    if comment is None:
+        return
+    trackers = (
+        Tracking.objects.filter(story_id=comment.story_id, member__is_active=True)
+        .exclude(member_id=comment.author_id)
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
+    last = 0
+    while True:
+        batch = list(trackers.filter(member_id__gt=last)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def _absolute(path: str) -> str:
+    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
+    return f"{protocol}://{Site.objects.get_current().domain}{path}"
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_LENGTH else f"{text[: EXCERPT_LENGTH - 1].rstrip()}…"
+
+
+def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> int:
+    """Deliver one batch of a comment's notifications: a personal message in each
+    tracker's inbox and, to those who asked for it, an e-mail. Returns messages created.
+
+    Idempotent per (comment, recipient): the inbox's unique (recipient, key) turns a
+    repeated delivery into a no-op, and only members without the message yet are
+    e-mailed. A comment deleted or removed before this runs notifies nobody.
+    """
+    comment = (
+        Comment.objects.select_related("author", "story")
+        .filter(pk=comment_id, status=Comment.Status.VISIBLE)
+        .first()
+    )
+    if comment is None:
+        return 0
+    key = f"comment:{comment.pk}"
+    story = comment.story
+    with transaction.atomic():
+        recipients = list(
+            User.objects.filter(
+                pk__in=list(recipient_ids),
+                is_active=True,
+                comment_trackings__story_id=comment.story_id,
+            )
+            .exclude(pk=comment.author_id)
+            .only("pk", "email", "email_on_tracked_comments")
+        )
+        done = set(
+            Message.objects.filter(
+                key=key, recipient_id__in=[r.pk for r in recipients]
+            ).values_list("recipient_id", flat=True)
+        )
+        recipients = [r for r in recipients if r.pk not in done]
+        if not recipients:
+            return 0
+        subject = f"{comment.author.public_name} commented on “{story.title}”"[:300]
+        excerpt = _excerpt(comment.body)
+        comment_url = f"{story.get_absolute_url()}#{comment.anchor}"
+        messages, emails = [], []
+        for recipient in recipients:
+            stop_url = _absolute(
+                reverse(
+                    "comments:stop_tracking",
+                    args=[stop_tracking_token(member_id=recipient.pk, story_id=story.pk)],
+                )
+            )
+            messages.append(
+                Message(
+                    recipient=recipient,
+                    subject=subject,
+                    body=f"{excerpt}\n\nStop tracking this story: {stop_url}",
+                    url=comment_url,
+                    key=key,
+                )
+            )
+            if recipient.email_on_tracked_comments and recipient.email:
+                emails.append(
+                    EmailMessage(
+                        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+                        body=(
+                            f"{comment.author.public_name} commented on “{story.title}”:\n\n"
+                            f"{excerpt}\n\nRead the comment: {_absolute(comment_url)}\n\n"
+                            "You get this because you track comments on this story.\n"
+                            f"Stop tracking it (one click, no sign-in needed): {stop_url}\n"
+                        ),
+                        to=[recipient.email],
+                        headers={"List-Unsubscribe": f"<{stop_url}>"},
+                    )
+                )
+        created = Message.objects.bulk_create(messages, ignore_conflicts=True)
+        # Sent inside the transaction: if sending fails, the messages roll back too and
+        # the task's retry delivers both (at least once for e-mail, exactly once for
+        # the inbox).
+        if emails:
+            mailer = mailers.default
+            for start in range(0, len(emails), EMAIL_CHUNK_SIZE):
+                mailer.send_messages(emails[start : start + EMAIL_CHUNK_SIZE])
+    return len(created)

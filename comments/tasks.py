@@ -1,0 +1,32 @@
+"""Celery tasks for comment tracking. They take ids, call a service, and are idempotent:
+delivering the same task twice leaves one message per (comment, recipient)."""
+
+from celery import shared_task
+
+from comments import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def comment_notify_task(comment_id: int) -> int:
+    """Fan a new comment out to its story's trackers: one batch task per
+    NOTIFY_BATCH_SIZE trackers, so a story with 10,000 trackers is 20 small bulk inserts
+    that any number of workers share. Returns the number of batches enqueued."""
+    batches = 0
+    for recipient_ids in services.comment_tracker_batches(comment_id=comment_id):
+        comment_notify_batch_task.delay(comment_id, recipient_ids)
+        batches += 1
+    return batches
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    # An SMTP failure rolls the batch back; it is tried again later.
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_kwargs={"max_retries": 5},
+)
+def comment_notify_batch_task(comment_id: int, recipient_ids: list[int]) -> int:
+    """Deliver one batch: inbox messages (bulk insert) and e-mails (in chunks)."""
+    return services.comment_notify_batch(comment_id=comment_id, recipient_ids=recipient_ids)

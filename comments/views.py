@@ -1,0 +1,203 @@
+from allauth.account.decorators import verified_email_required
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from comments import selectors, services
+from comments.forms import CommentEditForm, CommentForm, RemoveForm
+from comments.models import Comment
+from stories.models import Story
+
+RATE_LIMITED_MESSAGE = (
+    "You are commenting very fast: at most {rate} comments a minute. Your comment is "
+    "kept below; post it again in a minute."
+)
+
+
+def _story_url(story: Story, anchor: str = "comments") -> str:
+    return f"{story.get_absolute_url()}#{anchor}"
+
+
+def _over_rate_limit(request) -> bool:
+    """COMMENT_RATE (default 5 a minute) per member, counted on valid posts only."""
+    return is_ratelimited(
+        request,
+        group="comments.post",
+        key="user",
+        rate=settings.COMMENT_RATE,
+        increment=True,
+    )
+
+
+def _rate_text() -> str:
+    return settings.COMMENT_RATE.split("/")[0]
+
+
+def _post(request, *, story: Story, parent: Comment | None):
+    """Shared by a new comment and a reply: validate, rate-limit, create, or re-show
+    the form with the text as typed and a clear message."""
+    is_tracking = selectors.is_tracking(member=request.user, story=story)
+    form = CommentForm(request.POST or None, show_track=not is_tracking)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if _over_rate_limit(request):
+            form.add_error(None, RATE_LIMITED_MESSAGE.format(rate=_rate_text()))
+            status = 429
+        else:
+            try:
+                comment = services.comment_create(
+                    author=request.user,
+                    story=story,
+                    body=form.cleaned_data["body"],
+                    parent=parent,
+                    track=form.cleaned_data.get("track", False),
+                )
+            except services.CommentError as error:
+                form.add_error("body", error.message)
+            else:
+                messages.success(request, "Thank you! Your comment is posted.")
+                return redirect(_story_url(story, comment.anchor))
+    context = {
+        "story": story,
+        "parent": parent,
+        "form": form,
+        "is_tracking": is_tracking,
+        "title": "Reply to a comment" if parent else "Add your comment",
+    }
+    return render(request, "comments/comment_form.html", context, status=status)
+
+
+def _open_story(pk) -> Story:
+    return get_object_or_404(
+        Story.objects.select_related("category"), pk=pk, status=Story.Status.PUBLISHED
+    )
+
+
+@verified_email_required
+def comment_add(request, story_pk):
+    """Comment on a story (the story page's form posts here; without JavaScript, a
+    failed post comes back here with the text as typed)."""
+    return _post(request, story=_open_story(story_pk), parent=None)
+
+
+@verified_email_required
+def comment_reply(request, pk):
+    """Reply to a comment (its own page without JavaScript; inline with it)."""
+    parent = get_object_or_404(Comment.objects.select_related("author"), pk=pk)
+    story = _open_story(parent.story_id)
+    if not parent.is_visible:
+        messages.error(request, "That comment is gone, so it can't be replied to.")
+        return redirect(_story_url(story))
+    return _post(request, story=story, parent=parent)
+
+
+def comment_permalink(request, pk):
+    """A comment's permanent link: its place on the story page."""
+    comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
+    return redirect(_story_url(comment.story, comment.anchor))
+
+
+def _own_comment(request, pk) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("story", "author"), pk=pk, author=request.user
+    )
+
+
+@login_required
+def comment_edit(request, pk):
+    """The author edits a comment within COMMENT_EDIT_MINUTES of posting it."""
+    comment = _own_comment(request, pk)
+    story = comment.story
+    if not services.comment_can_edit(comment=comment, member=request.user):
+        messages.error(
+            request,
+            f"Comments can be edited for {settings.COMMENT_EDIT_MINUTES} minutes after "
+            "posting; this one can no longer be changed.",
+        )
+        return redirect(_story_url(story, comment.anchor))
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(
+                comment=comment, editor=request.user, body=form.cleaned_data["body"]
+            )
+        except services.CommentError as error:
+            form.add_error("body", error.message)
+        else:
+            messages.success(request, "Your comment is updated.")
+            return redirect(_story_url(story, comment.anchor))
+    context = {"story": story, "comment": comment, "form": form, "title": "Edit your comment"}
+    return render(request, "comments/comment_form.html", context)
+
+
+@login_required
+def comment_delete(request, pk):
+    """The author deletes a comment: GET asks, POST deletes."""
+    comment = _own_comment(request, pk)
+    story = comment.story
+    if not comment.is_visible:
+        messages.error(request, "This comment was already deleted or removed.")
+        return redirect(_story_url(story))
+    if request.method == "POST":
+        services.comment_delete(comment=comment, member=request.user)
+        messages.success(request, "Your comment is deleted.")
+        return redirect(_story_url(story))
+    return render(request, "comments/comment_delete.html", {"story": story, "comment": comment})
+
+
+@permission_required("comments.remove_comment", raise_exception=True)
+def comment_remove(request, pk):
+    """A moderator removes a comment from the site, with a reason."""
+    comment = get_object_or_404(Comment.objects.select_related("story", "author"), pk=pk)
+    story = comment.story
+    form = RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_remove(
+                comment=comment,
+                moderator=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except services.CommentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The comment is removed.")
+        return redirect(_story_url(story))
+    return render(
+        request, "comments/comment_remove.html", {"story": story, "comment": comment, "form": form}
+    )
+
+
+@require_POST
+@login_required
+def track(request, story_pk):
+    """The story page's Track / Stop tracking toggle."""
+    story = get_object_or_404(Story.objects.visible(), pk=story_pk)
+    if request.POST.get("action") == "stop":
+        services.tracking_stop(member_id=request.user.pk, story_id=story.pk)
+        messages.success(request, "You no longer track comments on this story.")
+    else:
+        services.tracking_start(member=request.user, story=story)
+        messages.success(
+            request,
+            "You track this story: we'll send you a personal message when someone comments.",
+        )
+    return redirect(_story_url(story))
+
+
+def stop_tracking(request, token):
+    """The one-click link in every notification: works logged out. GET shows a button
+    (mail scanners fetch links; they must not act), POST stops tracking."""
+    ids = services.stop_tracking_token_load(token)
+    story = Story.objects.filter(pk=ids[1]).first() if ids else None
+    if story is None:
+        return render(request, "comments/stop_tracking.html", {"invalid": True}, status=400)
+    done = False
+    if request.method == "POST":
+        services.tracking_stop(member_id=ids[0], story_id=story.pk)
+        done = True
+    return render(request, "comments/stop_tracking.html", {"story": story, "done": done})
