@@ -45,7 +45,9 @@ def test_sign_up_verify_submit_and_vet_to_front_page(open_browser, settings, art
     page.get_by_role("link", name="Submit a story").click()
     page.get_by_label("Title").fill("Otters return to the city canal")
     page.get_by_label("Link to the source article").fill("https://news.example.org/otters-canal")
-    page.get_by_label("Summary").fill("A family of otters was filmed in the canal for the first time in decades.")
+    page.get_by_label("Summary").fill(
+        "A family of otters was filmed in the canal for the first time in decades."
+    )
     page.get_by_label("Category").select_option(label="Environment & Wildlife")
     page.get_by_label("Tags").fill("otters, canals, Otters")
     page.get_by_role("button", name="Submit story").click()

@@ -26,7 +26,12 @@ def test_moderator_lists_filters_and_searches_stories(client, moderator, story):
 
 @pytest.mark.parametrize(
     "action,status",
-    [("publish", Story.Status.PUBLISHED), ("hide", Story.Status.HIDDEN), ("reject", Story.Status.REJECTED), ("reject_as_spam", Story.Status.REJECTED)],
+    [
+        ("publish", Story.Status.PUBLISHED),
+        ("hide", Story.Status.HIDDEN),
+        ("reject", Story.Status.REJECTED),
+        ("reject_as_spam", Story.Status.REJECTED),
+    ],
 )
 def test_bulk_actions_go_through_services_and_are_logged(client, moderator, action, status):
     stories = StoryFactory.create_batch(2)

@@ -37,7 +37,9 @@ def race(fn, arguments):
 def test_same_member_vetting_twice_at_once_makes_one_vet():
     story = StoryFactory()
     member = UserFactory()
-    outcomes = race(lambda: services.story_vet(member=member, story=Story.objects.get(pk=story.pk)), [()] * 4)
+    outcomes = race(
+        lambda: services.story_vet(member=member, story=Story.objects.get(pk=story.pk)), [()] * 4
+    )
     assert sorted(o[0] for o in outcomes) == ["ok", "refused", "refused", "refused"]
     assert Vet.objects.filter(story=story).count() == 1
     story.refresh_from_db()
@@ -62,7 +64,9 @@ def test_same_member_reporting_twice_at_once_makes_one_report():
     story = StoryFactory()
     member = UserFactory()
     race(
-        lambda: services.story_report(member=member, story=Story.objects.get(pk=story.pk), reason="spam"),
+        lambda: services.story_report(
+            member=member, story=Story.objects.get(pk=story.pk), reason="spam"
+        ),
         [()] * 3,
     )
     assert Report.objects.count() == 1

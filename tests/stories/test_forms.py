@@ -6,7 +6,10 @@ from stories.forms import StoryForm, parse_tags
 @pytest.mark.parametrize(
     "raw,expected",
     [
-        ("Islam, France,  Frech soldiers , deserting", ["Islam", "France", "Frech soldiers", "deserting"]),
+        (
+            "Islam, France,  Frech soldiers , deserting",
+            ["Islam", "France", "Frech soldiers", "deserting"],
+        ),
         ("climate, Climate, CLIMATE", ["climate"]),
         (" , ,a,,", ["a"]),
         ("two   spaces", ["two spaces"]),

@@ -37,8 +37,12 @@ class TestUrlKey:
         assert services.url_key(a) == services.url_key(b)
 
     def test_different_paths_and_queries_differ(self):
-        assert services.url_key("https://example.org/a") != services.url_key("https://example.org/b")
-        assert services.url_key("https://example.org/a?x=1") != services.url_key("https://example.org/a?x=2")
+        assert services.url_key("https://example.org/a") != services.url_key(
+            "https://example.org/b"
+        )
+        assert services.url_key("https://example.org/a?x=1") != services.url_key(
+            "https://example.org/a?x=2"
+        )
 
 
 class TestSubmit:
@@ -57,7 +61,9 @@ class TestSubmit:
             second.tags.values_list("pk", flat=True)
         )
 
-    def test_same_link_within_30_days_is_refused_with_the_existing_story(self, member, other_member, category):
+    def test_same_link_within_30_days_is_refused_with_the_existing_story(
+        self, member, other_member, category
+    ):
         first = submit(member, category)
         with pytest.raises(services.StoryError) as error:
             submit(other_member, category, url="http://www.news.example.org/tool-library/")
@@ -98,7 +104,9 @@ class TestVet:
             services.story_vet(member=story.submitter, story=story)
         assert Vet.objects.count() == 0
 
-    @pytest.mark.parametrize("status", [Story.Status.HIDDEN, Story.Status.REJECTED, Story.Status.EXPIRED])
+    @pytest.mark.parametrize(
+        "status", [Story.Status.HIDDEN, Story.Status.REJECTED, Story.Status.EXPIRED]
+    )
     def test_stories_off_the_site_cannot_be_vetted(self, category, member, status):
         story = StoryFactory(category=category, status=status)
         with pytest.raises(services.StoryError):

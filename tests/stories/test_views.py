@@ -64,7 +64,12 @@ class TestListings:
     def test_front_page_queries_do_not_grow(self, client, category, django_assert_max_num_queries):
         submitters = UserFactory.create_batch(5)
         for n in range(50):
-            StoryFactory(category=category, published=True, submitter=submitters[n % 5], tags=[f"t{n}", "shared"])
+            StoryFactory(
+                category=category,
+                published=True,
+                submitter=submitters[n % 5],
+                tags=[f"t{n}", "shared"],
+            )
         with django_assert_max_num_queries(8):
             response = client.get("/")
         assert response.status_code == 200
@@ -73,7 +78,12 @@ class TestListings:
     def test_every_listing_for_every_role(self, client, role, member, moderator, published_story):
         if role != "anonymous":
             client.force_login(member if role == "member" else moderator)
-        for url in ("/", "/newly-submitted/", published_story.category.get_absolute_url(), "/tags/oceans/"):
+        for url in (
+            "/",
+            "/newly-submitted/",
+            published_story.category.get_absolute_url(),
+            "/tags/oceans/",
+        ):
             assert client.get(url).status_code == 200
 
 
@@ -84,9 +94,13 @@ class TestStoryPage:
         assert story.title in html
         assert 'href="/category/society-culture/"' in html
         assert 'href="/tags/france/"' in html and ">France<" in html
-        assert re.search(r'<time datetime="[^"]+" title="\w+day \w+ \d+, \d{4}, \d+:\d\d [ap]m">', html)
+        assert re.search(
+            r'<time datetime="[^"]+" title="\w+day \w+ \d+, \d{4}, \d+:\d\d [ap]m">', html
+        )
         assert f'href="{story.url}" rel="nofollow ugc noopener"' in html
-        assert "Noted by" in html and reverse("stories:noted_by", args=[story.pk, story.slug]) in html
+        assert (
+            "Noted by" in html and reverse("stories:noted_by", args=[story.pk, story.slug]) in html
+        )
         assert "Most Active Today in Society &amp; Culture" in html
         assert "Start a petition" in html
         assert "butterfly credits on the news network" in html
@@ -98,7 +112,9 @@ class TestStoryPage:
         assert response.status_code == 301
         assert response["Location"] == story.get_absolute_url()
 
-    def test_hidden_story_is_gone_for_readers_but_moderators_see_it(self, client, moderator, category):
+    def test_hidden_story_is_gone_for_readers_but_moderators_see_it(
+        self, client, moderator, category
+    ):
         hidden = StoryFactory(category=category, status=Story.Status.HIDDEN)
         assert client.get(hidden.get_absolute_url()).status_code == 404
         client.force_login(moderator)
@@ -111,19 +127,25 @@ class TestStoryPage:
         assert "This is your story" in client.get(story.get_absolute_url()).content.decode()
 
     def test_odd_public_names_are_escaped(self, client, story):
-        VetFactory(story=story, member=UserFactory(first_name="<script>alert(1)</script>", last_name="."))
+        VetFactory(
+            story=story, member=UserFactory(first_name="<script>alert(1)</script>", last_name=".")
+        )
         html = client.get(reverse("stories:noted_by", args=[story.pk, story.slug])).content.decode()
         assert "<script>alert(1)" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; ." in html
 
-    def test_story_page_queries_do_not_grow_with_vets(self, client, member, story, django_assert_max_num_queries):
+    def test_story_page_queries_do_not_grow_with_vets(
+        self, client, member, story, django_assert_max_num_queries
+    ):
         client.force_login(member)
         for _ in range(100):
             VetFactory(story=story)
         with django_assert_max_num_queries(20):
             assert client.get(story.get_absolute_url()).status_code == 200
         with django_assert_max_num_queries(8):
-            response = client.get(reverse("stories:noted_by", args=[story.pk, story.slug]) + "?fragment=1")
+            response = client.get(
+                reverse("stories:noted_by", args=[story.pk, story.slug]) + "?fragment=1"
+            )
         assert response.content.decode().count("<li>") == 100
 
     def test_noted_by_page_works_without_javascript(self, client, story):
@@ -139,7 +161,7 @@ class TestStoryPage:
         quiet = StoryFactory(category=category, published=True, title="Quiet story no notes")
         VetFactory.create_batch(2, story=busy)
         html = client.get(story.get_absolute_url()).content.decode()
-        sidebar = html[html.index("Most Active Today"):]
+        sidebar = html[html.index("Most Active Today") :]
         assert busy.title in sidebar
         assert quiet.title not in sidebar
 
@@ -206,7 +228,9 @@ class TestReportView:
         assert Report.objects.get().reason == "broken_link"
 
     def test_bad_reason_reshows_the_form(self, as_member, story):
-        response = as_member.post(reverse("stories:report", args=[story.pk]), {"reason": "nope", "note": "kept"})
+        response = as_member.post(
+            reverse("stories:report", args=[story.pk]), {"reason": "nope", "note": "kept"}
+        )
         assert response.status_code == 200
         assert "Select a valid choice" in response.content.decode()
         assert 'value="kept"' in response.content.decode()
@@ -250,7 +274,13 @@ class TestSubmitView:
     def test_bad_input_keeps_every_field_and_names_each_error(self, as_member, category):
         response = as_member.post(
             reverse("stories:submit"),
-            {"title": "ab", "url": "notaurl", "summary": "kept summary", "category": category.pk, "tags": ""},
+            {
+                "title": "ab",
+                "url": "notaurl",
+                "summary": "kept summary",
+                "category": category.pk,
+                "tags": "",
+            },
         )
         html = response.content.decode()
         assert response.status_code == 200
@@ -261,7 +291,8 @@ class TestSubmitView:
 
     def test_duplicate_link_links_to_existing_story(self, as_member, category, published_story):
         response = as_member.post(
-            reverse("stories:submit"), {**self.data, "url": published_story.url, "category": category.pk}
+            reverse("stories:submit"),
+            {**self.data, "url": published_story.url, "category": category.pk},
         )
         html = response.content.decode()
         assert "already submitted recently" in html
