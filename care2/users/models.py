@@ -53,6 +53,9 @@ class User(AbstractUser):
     # Square, re-encoded, EXIF-free copies made by care2.users.avatars; empty: initials.
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     avatar_small = models.ImageField(upload_to="avatars/", blank=True)
+    # Set when the member deleted their account: the row stays as an anonymous
+    # tombstone so threads, counts and the ledger keep their shape.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=300, blank=True)
     # Kept by the credits ledger, atomically with each entry (credits_reconcile checks
@@ -81,6 +84,8 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """First name and last initial, upper-cased as typed: "Beth S"."""
+        if self.deleted_at is not None:
+            return "deleted member"
         first = self.first_name.strip()
         last = self.last_name.strip()
         name = f"{first} {last[:1].upper()}".strip() if last else first

@@ -37,3 +37,29 @@ class AvatarForm(forms.Form):
         help_text="JPEG, PNG or WebP, up to 5 MB. It is cropped to a square.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+
+
+class DeleteAccountForm(forms.Form):
+    confirmation = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput,
+        help_text="To be sure it is you. This cannot be undone.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            self.fields["confirmation"] = forms.EmailField(
+                label="Your e-mail address",
+                help_text="To be sure it is you. This cannot be undone.",
+            )
+
+    def clean_confirmation(self):
+        value = self.cleaned_data["confirmation"]
+        if self.user.has_usable_password():
+            if not self.user.check_password(value):
+                raise forms.ValidationError("That is not your password.")
+        elif value.strip().lower() != self.user.email.lower():
+            raise forms.ValidationError("That is not your e-mail address.")
+        return value

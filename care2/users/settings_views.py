@@ -46,3 +46,40 @@ def avatar_delete(request):
     avatar_remove(user=request.user)
     messages.success(request, "Your picture is removed; your initials show instead.")
     return redirect("settings:index")
+
+
+@login_required
+def data_download(request):
+    """Download my data: everything the site holds about me, as JSON."""
+    import json
+
+    from django.http import HttpResponse
+
+    from care2.users.privacy import member_export
+
+    data = member_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-care2-data.json"'
+    return response
+
+
+@login_required
+def account_delete(request):
+    """Delete my account: confirmed with the password (or the e-mail, for members who
+    only ever logged in with Facebook)."""
+    from django.contrib.auth import logout
+
+    from care2.users.privacy import member_delete
+    from care2.users.settings_forms import DeleteAccountForm
+
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        member_delete(user=request.user)
+        logout(request)
+        messages.success(
+            request, "Your account is deleted. Thank you for being part of the network."
+        )
+        return redirect("stories:front")
+    return render(request, "users/account_delete.html", {"form": form})
