@@ -26,7 +26,7 @@ from care2.users.services import audit_record
 def _privacy_modules():
     for config in apps.get_app_configs():
         try:
-            yield config.label, importlib.import_module(f"{config.name}.privacy")
+            yield importlib.import_module(f"{config.name}.privacy")
         except ModuleNotFoundError as error:
             if error.name != f"{config.name}.privacy":
                 raise
@@ -62,7 +62,7 @@ def member_export(*, user: User) -> dict:
             for m in user.messages_received.order_by("created_at")
         ],
     }
-    for label, module in _privacy_modules():
+    for module in _privacy_modules():
         if hasattr(module, "export"):
             data.update(module.export(user))
     return data
@@ -71,7 +71,7 @@ def member_export(*, user: User) -> dict:
 @transaction.atomic
 def member_delete(*, user: User) -> None:
     """Delete the member's account, keeping an anonymous tombstone (see module doc)."""
-    for label, module in _privacy_modules():
+    for module in _privacy_modules():
         if hasattr(module, "erase"):
             module.erase(user)
     avatars = [f.name for f in (user.avatar, user.avatar_small) if f]
