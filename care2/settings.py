@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "comments",
     "petitions",
     "search",
+    "moderation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "care2.logs.RequestLogMiddleware",
+    "care2.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,9 +124,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "care2.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "care2"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -143,6 +146,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message a worker took but never acknowledged (the worker was killed) goes back to the
+# queue after this many seconds (Redis transport).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+    "socket_connect_timeout": 2,
+}
+# Enqueueing must not hang a request when the broker is down: the outbox keeps the work.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "care2.outbox_sweep_task", "schedule": 30},
@@ -275,6 +294,8 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "care2.views.ratelimited"
+# With Redis down, rate limits let requests through rather than refuse every member.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Product rules (data, not code) ------------------------------------------------
 STORY_PROMOTE_AT_VETS = env_int("STORY_PROMOTE_AT_VETS", 5)
@@ -312,6 +333,8 @@ LOGGING = {
 }
 
 # --- comments (issue 3) ------------------------------------------------------------
+# Members' reports that hide a comment until a moderator restores or removes it.
+COMMENT_HIDE_AT_REPORTS = env_int("COMMENT_HIDE_AT_REPORTS", 3)
 # Comment notification tasks go to this queue when set (a worker pool of their own for
 # the fan-out; the real-worker test uses a queue per run); empty: the default queue.
 COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")

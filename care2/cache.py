@@ -1,0 +1,83 @@
+"""A Redis cache that keeps the site up when Redis is down.
+
+Every cache use on this site is an optimisation or a soft limit (reader page cache, rate
+limits, unread counts): when Redis does not answer, reads miss, writes are dropped and a
+warning is logged, instead of turning a member's comment into a 500.
+"""
+
+import functools
+import logging
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+
+
+def _tolerant(default_factory):
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except DOWN as error:
+                logger.warning(
+                    "cache unavailable (%s): %s skipped", error.__class__.__name__, method.__name__
+                )
+                return default_factory(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+class ResilientRedisCache(RedisCache):
+    @_tolerant(lambda key, default=None, version=None: default)
+    def get(self, key, default=None, version=None):
+        return super().get(key, default, version)
+
+    @_tolerant(lambda *a, **k: False)
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return super().add(key, value, timeout, version)
+
+    @_tolerant(lambda *a, **k: None)
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return super().set(key, value, timeout, version)
+
+    @_tolerant(lambda *a, **k: False)
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return super().touch(key, timeout, version)
+
+    @_tolerant(lambda *a, **k: False)
+    def delete(self, key, version=None):
+        return super().delete(key, version)
+
+    @_tolerant(lambda *a, **k: {})
+    def get_many(self, keys, version=None):
+        return super().get_many(keys, version)
+
+    @_tolerant(lambda *a, **k: False)
+    def has_key(self, key, version=None):
+        return super().has_key(key, version)
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except DOWN:
+            logger.warning("cache unavailable: incr skipped")
+            raise ValueError("cache unavailable") from None
+
+    @_tolerant(lambda *a, **k: [])
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return super().set_many(data, timeout, version)
+
+    @_tolerant(lambda *a, **k: None)
+    def delete_many(self, keys, version=None):
+        return super().delete_many(keys, version)
+
+    @_tolerant(lambda *a, **k: False)
+    def clear(self):
+        return super().clear()
