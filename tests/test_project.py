@@ -108,3 +108,16 @@ def test_production_settings_pass_check_deploy():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_media_go_to_s3_when_a_bucket_is_configured():
+    env = {**os.environ, "S3_BUCKET": "care2-media", "S3_ENDPOINT_URL": "http://127.0.0.1:9"}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings'; django.setup();"
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__module__ + '.' + type(s).__name__, s.bucket_name)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["storages.backends.s3.S3Storage", "care2-media"]
