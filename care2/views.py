@@ -41,6 +41,17 @@ def healthz(request):
         checks["cache"] = "ok" if cache.get("healthz") == "1" else "error"
     except Exception as error:  # noqa: BLE001
         checks["cache"] = f"error: {error.__class__.__name__}"
+    from care2.celery import app as celery_app
+
+    if celery_app.conf.task_always_eager:
+        checks["broker"] = "ok"  # no broker: tasks run in the web process
+    else:
+        try:
+            with celery_app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+            checks["broker"] = "ok"
+        except Exception as error:  # noqa: BLE001
+            checks["broker"] = f"error: {error.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503

@@ -298,3 +298,13 @@ def test_database_down_gives_our_503_page(client, monkeypatch):
     assert response.status_code == 503
     assert "Temporarily unavailable" in response.content.decode()
     assert response["Retry-After"] == "30"
+
+
+@needs_services
+@pytest.mark.django_db
+def test_healthz_reports_a_down_broker(client, broker):
+    assert client.get("/healthz").json()["broker"] == "ok"
+    broker.stop()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
