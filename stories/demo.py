@@ -391,7 +391,8 @@ def load(*, stdout) -> None:
 
     # Links in e-mails (verification, stop-tracking) are built from the Sites domain.
     Site.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": settings.DEMO_SITE_DOMAIN, "name": settings.SITE_NAME}
+        pk=settings.SITE_ID,
+        defaults={"domain": settings.DEMO_SITE_DOMAIN, "name": settings.SITE_NAME},
     )
     now = timezone.now()
     demo = _user(*DEMO_MEMBER)

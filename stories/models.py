@@ -161,3 +161,37 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()}: {self.story}"
+
+
+class SavedStory(models.Model):
+    """A story a member saved to read later."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_stories"
+    )
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="saves")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "story"], name="saved_story_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} saved {self.story}"
+
+
+class StoryVisit(models.Model):
+    """When a member last opened a story: comments newer than that are marked new."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_visits"
+    )
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="visits")
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "story"], name="story_visit_once"),
+        ]

@@ -249,3 +249,38 @@ def stories_expire_stale(*, now: datetime.datetime | None = None) -> int:
         if expired:
             pages_changed()
         return expired
+
+
+def story_save(*, member: User, story: Story) -> bool:
+    """Save a story for later; saving twice changes nothing. True if newly saved."""
+    from stories.models import SavedStory
+
+    _, created = SavedStory.objects.get_or_create(member=member, story=story)
+    return created
+
+
+def story_unsave(*, member: User, story: Story) -> bool:
+    from stories.models import SavedStory
+
+    deleted, _ = SavedStory.objects.filter(member=member, story=story).delete()
+    return bool(deleted)
+
+
+def story_visit(*, member: User, story: Story) -> datetime.datetime | None:
+    """Record that the member opened the story now; returns their previous visit (None
+    the first time), which marks the comments that are new to them.
+
+    A soft marker: two tabs racing may both see the same previous visit, which is fine;
+    the unique constraint keeps one row."""
+    from stories.models import StoryVisit
+
+    now = timezone.now()
+    visits = StoryVisit.objects.filter(member=member, story=story)
+    previous = visits.values_list("last_seen_at", flat=True).first()
+    if previous is None:
+        StoryVisit.objects.bulk_create(
+            [StoryVisit(member=member, story=story, last_seen_at=now)], ignore_conflicts=True
+        )
+    else:
+        visits.update(last_seen_at=now)
+    return previous

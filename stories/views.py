@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from care2.pagecache import cached_for_readers
 from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
-from stories.models import Category, Story, Vet
+from stories.models import Category, SavedStory, Story, Vet
 
 
 def _page(request, queryset, per_page=None):
@@ -103,7 +104,14 @@ def story_detail(request, pk, slug):
         return redirect(story, permanent=True)
     user = request.user
     has_vetted = user.is_authenticated and Vet.objects.filter(story=story, member=user).exists()
+    last_visit = None
+    is_saved = False
+    if user.is_authenticated:
+        last_visit = services.story_visit(member=user, story=story)
+        is_saved = SavedStory.objects.filter(member=user, story=story).exists()
     context = {
+        "last_visit": last_visit,
+        "is_saved": is_saved,
         "story": story,
         "tags": list(story.tags.all()),
         "has_vetted": has_vetted,
@@ -218,3 +226,28 @@ def story_submit(request):
         )
         return redirect(story)
     return render(request, "stories/submit.html", {"form": form})
+
+
+@require_POST
+@login_required
+def story_save_toggle(request, pk):
+    """Save a story to read later, or take it off the list."""
+    story = _get_story(pk)
+    if request.POST.get("action") == "unsave":
+        services.story_unsave(member=request.user, story=story)
+        messages.success(request, "Removed from your saved stories.")
+    else:
+        services.story_save(member=request.user, story=story)
+        messages.success(request, "Saved. Find it under Saved stories.")
+    return _back(request, story)
+
+
+@login_required
+def saved_stories(request):
+    """The member's saved stories, newest saved first."""
+    stories = (
+        Story.objects.visible()
+        .filter(saves__member=request.user)
+        .order_by("-saves__created_at", "-id")
+    )
+    return _listing(request, queryset=stories, title="Saved stories", section="saved")
