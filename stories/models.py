@@ -195,3 +195,6 @@ class StoryVisit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "story"], name="story_visit_once"),
         ]
+
+    def __str__(self):
+        return f"{self.member} last read {self.story} at {self.last_seen_at:%Y-%m-%d %H:%M}"
