@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "comments",
     "petitions",
     "search",
+    "api",
     "moderation",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -321,6 +322,8 @@ STORY_NEWLY_SUBMITTED_DAYS = env_int("STORY_NEWLY_SUBMITTED_DAYS", 7)
 STORY_HIDE_AT_REPORTS = env_int("STORY_HIDE_AT_REPORTS", 3)
 STORY_DUPLICATE_URL_DAYS = env_int("STORY_DUPLICATE_URL_DAYS", 30)
 READER_PAGE_CACHE_SECONDS = env_int("READER_PAGE_CACHE_SECONDS", 60)
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+API_RATE = os.environ.get("API_RATE", "60/m")
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 COMMENT_EDIT_MINUTES = env_int("COMMENT_EDIT_MINUTES", 30)
 COMMENT_MAX_DEPTH = env_int("COMMENT_MAX_DEPTH", 8)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("comments/", include("comments.urls")),
     path("petitions/", include("petitions.urls")),
     path("search/", include("search.urls")),
+    path("api/v1/", include("api.urls")),
     path("credits/", include("credits.urls")),
     path("", include("stories.urls")),
 ]
