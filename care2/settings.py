@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "petitions",
     "search",
     "api",
-    "moderation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
