@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class PetitionsConfig(AppConfig):
     name = "petitions"
+    verbose_name = "Petitions"

@@ -1,9 +1,414 @@
-from django.shortcuts import render
+from allauth.account.decorators import verified_email_required
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from petitions import selectors, services
+from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
+from petitions.models import Petition, Signature
+from stories.models import Category, Story
+
+RATE_LIMITED_MESSAGE = (
+    "Too many signatures from your internet address in the last minute. "
+    "Please wait a minute and press Sign again: what you typed is kept."
+)
+
+
+SIGN_FIELDS = ["id", "title", "slug", "status", "hidden_at", "deadline", "goal", "creator_id"]
+
+
+def _get_petition(pk) -> Petition:
+    return get_object_or_404(Petition.objects.select_related("category", "creator", "story"), pk=pk)
+
+
+def _can_see(request, petition: Petition) -> bool:
+    if not petition.is_hidden:
+        return True
+    user = request.user
+    return user.is_authenticated and (
+        user.pk == petition.creator_id or user.has_perm("petitions.change_petition")
+    )
+
+
+def _gone(request, petition: Petition):
+    return render(request, "petitions/petition_gone.html", {"petition": petition}, status=404)
+
+
+# --- Lists ---------------------------------------------------------------------------
+
+
+def _listing(request, *, queryset, title, section, **context):
+    page = Paginator(queryset, settings.PETITIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "petitions/petition_list.html",
+        {
+            "page_obj": page,
+            "petitions": page.object_list,
+            "title": title,
+            "section": section,
+            "categories": Category.objects.all(),
+            **context,
+        },
+    )
 
 
 def petition_list(request):
-    return render(request, "petitions/coming_soon.html")
+    """Featured petitions: the most signatures in the last 24 hours."""
+    return _listing(
+        request,
+        queryset=selectors.petitions_featured(),
+        title="Featured petitions",
+        section="featured",
+    )
 
 
+def petition_newest(request):
+    """The newest open petitions."""
+    return _listing(
+        request, queryset=selectors.petitions_newest(), title="Newest petitions", section="newest"
+    )
+
+
+def petition_victories(request):
+    """Petitions whose creators declared victory."""
+    return _listing(
+        request, queryset=selectors.petitions_victories(), title="Victories", section="victories"
+    )
+
+
+def petition_category(request, slug):
+    """Open petitions and victories in one category."""
+    category = get_object_or_404(Category, slug=slug)
+    return _listing(
+        request,
+        queryset=selectors.petitions_in_category(category=category),
+        title=f"Petitions in {category.name}",
+        section="category",
+        category=category,
+    )
+
+
+# --- The petition page and signing ------------------------------------------------------
+
+
+def _detail(request, petition, *, member_form=None, reader_form=None, status=200):
+    user = request.user
+    my_signature = None
+    if user.is_authenticated:
+        my_signature = Signature.objects.filter(petition=petition, member=user).first()
+        if member_form is None:
+            member_form = MemberSignForm()
+    elif reader_form is None:
+        reader_form = ReaderSignForm()
+    count = services.petition_count(petition_id=petition.pk)
+    page_url = request.build_absolute_uri(petition.get_absolute_url())
+    context = {
+        "petition": petition,
+        "count": count,
+        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
+        "my_signature": my_signature,
+        "member_form": member_form,
+        "reader_form": reader_form,
+        "latest_signers": selectors.latest_signers(petition=petition),
+        "signer_comments": selectors.signer_comments(petition=petition),
+        "updates": list(petition.updates.all()[:20]),
+        "chart": selectors.signatures_per_day(petition=petition),
+        "page_url": page_url,
+        "image_url": request.build_absolute_uri(petition.image.url) if petition.image else "",
+        "is_creator": user.is_authenticated and user.pk == petition.creator_id,
+    }
+    return render(request, "petitions/petition_detail.html", context, status=status)
+
+
+def petition_detail(request, pk, slug):
+    """The petition page: the count, progress, chart, signers, comments, updates, sign form."""
+    petition = _get_petition(pk)
+    if not _can_see(request, petition):
+        return _gone(request, petition)
+    if slug != petition.slug:
+        return redirect(petition, permanent=True)
+    return _detail(request, petition)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@require_POST
+def petition_sign(request, pk):
+    """Sign: a member in one click, a reader with name, e-mail and country (confirmed by
+    e-mail). Works without JavaScript; on any refusal the form comes back as typed."""
+    # The hot path: one narrow read of the petition (a refusal re-renders the page, which
+    # loads the rest lazily).
+    petition = get_object_or_404(Petition.objects.only(*SIGN_FIELDS), pk=pk)
+    if not _can_see(request, petition) or petition.is_hidden:
+        return _gone(request, petition)
+    is_member = request.user.is_authenticated
+    form = MemberSignForm(request.POST) if is_member else ReaderSignForm(request.POST)
+    forms = {"member_form": form} if is_member else {"reader_form": form}
+    rate = settings.PETITION_SIGN_RATE
+    if rate and is_ratelimited(
+        request, group="petitions:sign", key="ip", rate=rate, method="POST", increment=True
+    ):
+        form.is_valid()
+        form.add_error(None, RATE_LIMITED_MESSAGE)
+        return _detail(request, _get_petition(pk), status=429, **forms)
+    if not form.is_valid():
+        return _detail(request, _get_petition(pk), status=400, **forms)
+    data = form.cleaned_data
+    try:
+        if is_member:
+            services.signature_sign_member(
+                petition=petition,
+                member=request.user,
+                comment=data["comment"],
+                show_name=data["show_name"],
+                hear_more=data["hear_more"],
+                ip=_client_ip(request),
+            )
+        else:
+            services.signature_sign_reader(
+                petition=petition,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                country=data["country"],
+                comment=data["comment"],
+                show_name=data["show_name"],
+                allow_contact=data["allow_contact"],
+                ip=_client_ip(request),
+            )
+    except services.PetitionError as error:
+        form.add_error(None, error.message)
+        return _detail(request, _get_petition(pk), status=409, **forms)
+    if is_member:
+        messages.success(request, "Thank you for signing! Your signature is counted.")
+        return redirect(petition)
+    return redirect("petitions:check_email", pk=petition.pk)
+
+
+def petition_check_email(request, pk):
+    """After a reader signs: where to find the confirmation link."""
+    petition = _get_petition(pk)
+    if not _can_see(request, petition):
+        return _gone(request, petition)
+    return render(request, "petitions/check_email.html", {"petition": petition})
+
+
+def _link_error(request, error: services.PetitionError):
+    status = 410 if error.code in {"expired", "missing"} else 400
+    return render(request, "petitions/link_error.html", {"message": error.message}, status=status)
+
+
+def signature_confirm(request, token):
+    """The confirmation link: GET shows a "Confirm my signature" button, only the POST
+    confirms (mail scanners and link previews fetch links; they must not sign)."""
+    try:
+        signature = services.signature_from_token(token=token, purpose="confirm")
+    except services.PetitionError as error:
+        return _link_error(request, error)
+    petition = signature.petition
+    if request.method == "POST":
+        try:
+            services.signature_confirm(signature=signature)
+        except services.PetitionError as error:
+            return _link_error(request, error)
+        messages.success(request, "Thank you! Your signature is confirmed and counted.")
+        return redirect(petition)
+    return render(request, "petitions/confirm.html", {"signature": signature, "petition": petition})
+
+
+def signature_withdraw_link(request, token):
+    """The withdraw link from the confirmation e-mail: GET shows, POST withdraws."""
+    try:
+        signature = services.signature_from_token(token=token, purpose="withdraw")
+    except services.PetitionError as error:
+        return _link_error(request, error)
+    petition = signature.petition
+    if request.method == "POST":
+        services.signature_withdraw(signature_id=signature.pk)
+        messages.success(request, "Your signature is withdrawn.")
+        return redirect(petition) if _can_see(request, petition) else redirect("petitions:list")
+    return render(
+        request, "petitions/withdraw.html", {"signature": signature, "petition": petition}
+    )
+
+
+@require_POST
+@login_required
+def signature_withdraw(request, pk):
+    """A member withdraws their own signature from the petition page."""
+    petition = _get_petition(pk)
+    signature = Signature.objects.filter(petition=petition, member=request.user).first()
+    if signature is None or not services.signature_withdraw(signature_id=signature.pk):
+        messages.error(request, "You have not signed this petition.")
+    else:
+        messages.success(request, "Your signature is withdrawn.")
+    return redirect(petition) if _can_see(request, petition) else redirect("petitions:list")
+
+
+# --- Starting and running a petition ------------------------------------------------------
+
+
+@verified_email_required
 def petition_start(request):
-    return render(request, "petitions/coming_soon.html")
+    """Start a petition (members with a verified e-mail)."""
+    initial = {}
+    story = None
+    story_id = request.GET.get("story") or request.POST.get("story")
+    if story_id and str(story_id).isdigit():
+        story = Story.objects.visible().select_related("category").filter(pk=story_id).first()
+        if story is not None:
+            initial = {"story": story.pk, "category": story.category_id}
+    form = PetitionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            petition = services.petition_start(
+                creator=request.user,
+                title=data["title"],
+                target=data["target"],
+                why=data["why"],
+                category=data["category"],
+                goal=data["goal"],
+                deadline=data["deadline"],
+                story=data["story"],
+                image=data["image"],
+            )
+        except services.PetitionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your petition is open. Share it to gather signatures!")
+            return redirect(petition)
+    return render(request, "petitions/start.html", {"form": form, "story": story})
+
+
+def _creator_petition(request, pk) -> Petition:
+    petition = _get_petition(pk)
+    if petition.creator_id != request.user.pk:
+        raise Http404("Only the creator manages a petition.")
+    return petition
+
+
+@login_required
+def petition_manage(request, pk):
+    """The creator's page: post an update, close, declare victory, download signatures."""
+    petition = _creator_petition(request, pk)
+    return render(
+        request,
+        "petitions/manage.html",
+        {
+            "petition": petition,
+            "count": services.petition_count(petition_id=petition.pk),
+            "update_form": UpdateForm(),
+            "victory_form": VictoryForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def petition_close(request, pk):
+    petition = _creator_petition(request, pk)
+    if services.petition_close(petition=petition, by=request.user):
+        messages.success(request, "Your petition is closed: it no longer takes signatures.")
+    else:
+        messages.error(request, "This petition is not open.")
+    return redirect(petition)
+
+
+def _manage_with(request, petition, **forms):
+    context = {
+        "petition": petition,
+        "count": services.petition_count(petition_id=petition.pk),
+        "update_form": UpdateForm(),
+        "victory_form": VictoryForm(),
+        **forms,
+    }
+    return render(request, "petitions/manage.html", context, status=400)
+
+
+@require_POST
+@login_required
+def petition_victory(request, pk):
+    petition = _creator_petition(request, pk)
+    form = VictoryForm(request.POST)
+    if not form.is_valid():
+        return _manage_with(request, petition, victory_form=form)
+    try:
+        services.petition_declare_victory(
+            petition=petition, by=request.user, message=form.cleaned_data["message"]
+        )
+    except services.PetitionError as error:
+        form.add_error(None, error.message)
+        return _manage_with(request, petition, victory_form=form)
+    messages.success(request, "Congratulations on your victory!")
+    return redirect(petition)
+
+
+@require_POST
+@login_required
+def petition_update(request, pk):
+    petition = _creator_petition(request, pk)
+    form = UpdateForm(request.POST)
+    if not form.is_valid():
+        return _manage_with(request, petition, update_form=form)
+    try:
+        services.petition_update_post(
+            petition=petition,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+        )
+    except services.PetitionError as error:
+        form.add_error(None, error.message)
+        return _manage_with(request, petition, update_form=form)
+    messages.success(request, "Your update is posted and on its way to your signers.")
+    return redirect(petition)
+
+
+@login_required
+def petition_csv(request, pk):
+    """The creator downloads the signatures as CSV, streamed row by row."""
+    petition = _creator_petition(request, pk)
+    response = StreamingHttpResponse(
+        selectors.signatures_csv(petition=petition), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="petition-{petition.pk}-signatures.csv"'
+    )
+    return response
+
+
+# --- The embeddable card --------------------------------------------------------------------
+
+EMBED_CSP = {**settings.SECURE_CSP, "frame-ancestors": ["*"], "script-src": [CSP.NONE]}
+
+
+@xframe_options_exempt
+@csp_override(EMBED_CSP)
+def petition_embed(request, pk):
+    """A small card (title, count, progress, a link to sign) for other sites' iframes."""
+    petition = _get_petition(pk)
+    if petition.is_hidden:
+        raise Http404("No such petition.")
+    count = services.petition_count(petition_id=petition.pk)
+    return render(
+        request,
+        "petitions/embed.html",
+        {
+            "petition": petition,
+            "count": count,
+            "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
+            "page_url": request.build_absolute_uri(petition.get_absolute_url()),
+        },
+    )

@@ -1,0 +1,160 @@
+import copy
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from petitions.countries import COUNTRIES
+from petitions.images import ImageRejected, process_image
+from stories.models import Category, Story
+
+
+class PetitionForm(forms.Form):
+    title = forms.CharField(
+        min_length=10,
+        max_length=150,
+        help_text="10 to 150 characters: what you are asking for.",
+    )
+    target = forms.CharField(
+        label="Whom does it address?",
+        max_length=200,
+        help_text="The person or body that can make it happen, e.g. “The city council of Springfield”.",
+    )
+    why = forms.CharField(
+        label="Why it matters",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        min_length=1,
+        max_length=10_000,
+        help_text="Plain text, up to 10,000 characters; links written as <a href> are kept.",
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(), empty_label="Choose a category"
+    )
+    image = forms.FileField(
+        required=False,
+        help_text="Optional: a JPEG, PNG or WebP picture, up to 10 MB and 40 megapixels.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    goal = forms.IntegerField(
+        label="Signature goal",
+        min_value=1,
+        max_value=100_000_000,
+        initial=settings.PETITION_DEFAULT_GOAL,
+        help_text="When you reach it, we raise it for you.",
+    )
+    deadline = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the petition closes at the end of this day.",
+    )
+    story = forms.ModelChoiceField(
+        queryset=Story.objects.visible(),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def clean_title(self):
+        return " ".join(self.cleaned_data["title"].split())
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        try:
+            # Checked and re-encoded here, so the form can say why; the service stores it.
+            return process_image(upload)
+        except ImageRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_deadline(self):
+        day = self.cleaned_data.get("deadline")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError("Choose a day after today.")
+        end = datetime.datetime.combine(day, datetime.time.max)
+        return timezone.make_aware(end, timezone.get_current_timezone())
+
+
+class MemberSignForm(forms.Form):
+    comment = forms.CharField(
+        label="Your comment (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    show_name = forms.BooleanField(
+        label="Show my name on the petition", required=False, initial=True
+    )
+    hear_more = forms.BooleanField(
+        label="Send me the creator's updates in my inbox", required=False, initial=True
+    )
+
+
+COUNTRY_CHOICES = [("", "Choose your country"), *COUNTRIES]
+
+
+class CountrySelect(forms.Select):
+    def __deepcopy__(self, memo):
+        # Like Select's, without re-normalizing 250 choices for every form.
+        obj = copy.copy(self)
+        obj.attrs = self.attrs.copy()
+        memo[id(self)] = obj
+        return obj
+
+
+class CountryField(forms.ChoiceField):
+    """The ISO country list, shared between form instances: ChoiceField deep-copies its
+    choices for every form, which costs ~2 ms a request for 250 countries on the sign path."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class ReaderSignForm(forms.Form):
+    first_name = forms.CharField(max_length=60)
+    last_name = forms.CharField(max_length=60)
+    email = forms.EmailField(label="E-mail", max_length=254)
+    country = CountryField(choices=COUNTRY_CHOICES, widget=CountrySelect)
+    comment = forms.CharField(
+        label="Your comment (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    show_name = forms.BooleanField(
+        label="Show my name on the petition", required=False, initial=True
+    )
+    allow_contact = forms.BooleanField(
+        label="Let the petition's creator contact me by e-mail", required=False
+    )
+
+    def clean_first_name(self):
+        value = " ".join(self.cleaned_data["first_name"].split())
+        if not value:
+            raise forms.ValidationError("Enter your first name.")
+        return value
+
+    def clean_last_name(self):
+        value = " ".join(self.cleaned_data["last_name"].split())
+        if not value:
+            raise forms.ValidationError("Enter your last name.")
+        return value
+
+
+class VictoryForm(forms.Form):
+    message = forms.CharField(
+        label="What did you win?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class UpdateForm(forms.Form):
+    title = forms.CharField(label="Update title", max_length=150)
+    body = forms.CharField(
+        label="What's new?", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )

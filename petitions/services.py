@@ -1,0 +1,606 @@
+"""Writes for petitions: starting, signing, confirming, withdrawing, closing, moderating.
+
+Views, admin actions and tasks all call these. The sign path never updates the petition
+row: a confirmed signature adds one to a random counter shard of its petition in the same
+transaction (see ``CountShard``), so the count is exact and signers rarely wait on each
+other. Every rule that must hold under concurrency is a database constraint or a
+conditional UPDATE.
+"""
+
+import datetime
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce, Substr
+from django.urls import reverse
+from django.utils import timezone
+
+from care2.pagecache import pages_changed
+from care2.users.models import Message, User
+from care2.users.services import user_has_verified_email
+from credits.services import Action, credit_award, credit_reverse
+from petitions.images import ImageRejected, ProcessedImage, process_image
+from petitions.models import CountShard, Petition, PetitionUpdate, Signature
+from petitions.text import sanitize_text
+from stories.models import Category, Story
+
+CONFIRM_SALT = "petitions.signature.confirm"
+WITHDRAW_SALT = "petitions.signature.withdraw"
+
+
+class PetitionError(Exception):
+    """A rule refused the action; the message is shown to the person."""
+
+    def __init__(self, message: str, *, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def normalize_email(email: str) -> str:
+    """The form of an address used for "one signature per e-mail": trimmed, lower-cased."""
+    return (email or "").strip().lower()
+
+
+# --- Counting ------------------------------------------------------------------------
+
+
+def _shard_add(petition_id: int, delta: int) -> None:
+    """Add ``delta`` to one random counter shard of the petition (an upsert, one statement)."""
+    table = connection.ops.quote_name(CountShard._meta.db_table)
+    shard = random.randrange(max(1, settings.PETITION_COUNT_SHARDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (petition_id, shard, count) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (petition_id, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            [petition_id, shard, delta],
+        )
+
+
+def petition_count(*, petition_id: int) -> int:
+    """The confirmed count: the sum of the petition's shards (at most a few rows)."""
+    return CountShard.objects.filter(petition_id=petition_id).aggregate(
+        total=Coalesce(Sum("count"), 0)
+    )["total"]
+
+
+def next_goal(*, count: int, goal: int) -> int:
+    """The next round goal above both ``count`` and ``goal``: 1, 2.5, 5 × 10ⁿ steps."""
+    floor = max(count, goal)
+    magnitude = 10
+    while True:
+        for step in (magnitude, magnitude * 5 // 2, magnitude * 5):
+            if step > floor:
+                return step
+        magnitude *= 10
+
+
+def _raise_goal_if_reached(petition: Petition) -> None:
+    """When the count reaches the goal, raise it and tell the creator (once per goal)."""
+    count = petition_count(petition_id=petition.pk)
+    if count < petition.goal:
+        return
+    old_goal = petition.goal
+    new_goal = next_goal(count=count, goal=old_goal)
+    raised = Petition.objects.filter(pk=petition.pk, goal=old_goal).update(goal=new_goal)
+    if not raised:
+        return  # another signer raised it first
+    petition.goal = new_goal
+    Message.objects.bulk_create(
+        [
+            Message(
+                recipient_id=petition.creator_id,
+                subject=f"Your petition reached {old_goal:,} signatures!",
+                body=(
+                    f"“{petition.title}” has {count:,} signatures, reaching its goal of "
+                    f"{old_goal:,}. We raised the goal to {new_goal:,} so it keeps growing."
+                ),
+                url=petition.get_absolute_url(),
+                key=f"petition_goal:{petition.pk}:{old_goal}",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# --- Starting and running a petition ---------------------------------------------------
+
+
+def petition_start(
+    *,
+    creator: User,
+    title: str,
+    target: str,
+    why: str,
+    category: Category,
+    goal: int | None = None,
+    deadline: datetime.datetime | None = None,
+    story: Story | None = None,
+    image=None,
+) -> Petition:
+    """Start a petition. Members need a verified e-mail. ``image`` is an upload (checked
+    and re-encoded here) or an image the form already processed."""
+    if not user_has_verified_email(creator):
+        raise PetitionError("Please verify your e-mail address before you start a petition.")
+    if deadline is not None and deadline <= timezone.now():
+        raise PetitionError("The deadline must be in the future.")
+    processed = None
+    if image:
+        try:
+            processed = image if isinstance(image, ProcessedImage) else process_image(image)
+        except ImageRejected as error:
+            raise PetitionError(str(error), code="image") from None
+    petition = Petition(
+        creator=creator,
+        title=" ".join(title.split()),
+        target=target.strip(),
+        why=why.strip(),
+        why_html=sanitize_text(why),
+        category=category,
+        goal=goal or settings.PETITION_DEFAULT_GOAL,
+        deadline=deadline,
+        story=story,
+    )
+    if processed is not None:
+        petition.image.save(processed.display.name, processed.display, save=False)
+        petition.image_thumb.save(processed.thumb.name, processed.thumb, save=False)
+        petition.image_width = processed.width
+        petition.image_height = processed.height
+    petition.save()
+    if story is not None:
+        pages_changed()  # the story page lists the petitions grown from it
+    return petition
+
+
+def _require_creator(petition: Petition, by: User | None) -> None:
+    if by is not None and by.pk != petition.creator_id:
+        raise PetitionError("Only the petition's creator can do this.", code="forbidden")
+
+
+def petition_close(*, petition: Petition, by: User | None = None) -> bool:
+    """Close an open petition (the creator, or the deadline task). No more signatures."""
+    _require_creator(petition, by)
+    now = timezone.now()
+    changed = Petition.objects.filter(pk=petition.pk, status=Petition.Status.OPEN).update(
+        status=Petition.Status.CLOSED, closed_at=now
+    )
+    petition.refresh_from_db(fields=["status", "closed_at"])
+    if changed:
+        pages_changed()
+    return bool(changed)
+
+
+def petition_declare_victory(*, petition: Petition, by: User | None, message: str) -> bool:
+    """The creator declares victory, with a message for the signers. Signing stops."""
+    _require_creator(petition, by)
+    message = message.strip()
+    if not message:
+        raise PetitionError("Tell your signers what you won.")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = (
+            Petition.objects.filter(pk=petition.pk)
+            .exclude(status=Petition.Status.VICTORY)
+            .update(
+                status=Petition.Status.VICTORY,
+                victory_message=message,
+                closed_at=Coalesce("closed_at", now),
+            )
+        )
+        if changed:
+            pages_changed()
+    petition.refresh_from_db(fields=["status", "closed_at", "victory_message"])
+    return bool(changed)
+
+
+def petitions_close_past_deadline(*, now: datetime.datetime | None = None) -> int:
+    """Periodic: close open petitions whose deadline has passed. Idempotent."""
+    now = now or timezone.now()
+    return Petition.objects.filter(status=Petition.Status.OPEN, deadline__lte=now).update(
+        status=Petition.Status.CLOSED, closed_at=now
+    )
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    changed: int
+
+
+def petitions_hide(*, petition_ids, reason: str) -> ModerationResult:
+    """A moderator hides petitions, with a reason; hidden ones cannot be opened or signed."""
+    reason = reason.strip() or "Hidden by a moderator."
+    changed = Petition.objects.filter(pk__in=list(petition_ids), hidden_at__isnull=True).update(
+        hidden_at=timezone.now(), hidden_reason=reason[:300]
+    )
+    if changed:
+        pages_changed()
+    return ModerationResult(changed=changed)
+
+
+def petitions_unhide(*, petition_ids) -> ModerationResult:
+    changed = Petition.objects.filter(pk__in=list(petition_ids), hidden_at__isnull=False).update(
+        hidden_at=None, hidden_reason=""
+    )
+    if changed:
+        pages_changed()
+    return ModerationResult(changed=changed)
+
+
+def petitions_close(*, petition_ids) -> ModerationResult:
+    """A moderator closes petitions."""
+    changed = Petition.objects.filter(
+        pk__in=list(petition_ids), status=Petition.Status.OPEN
+    ).update(status=Petition.Status.CLOSED, closed_at=timezone.now())
+    if changed:
+        pages_changed()
+    return ModerationResult(changed=changed)
+
+
+def petition_update_post(*, petition: Petition, by: User, title: str, body: str) -> PetitionUpdate:
+    """The creator posts an update: shown on the page, and sent as a personal message to
+    member signers who chose to hear more (by a task, after the commit)."""
+    from petitions.tasks import notify_update_task
+
+    _require_creator(petition, by)
+    title, body = " ".join(title.split()), body.strip()
+    if not title or not body:
+        raise PetitionError("An update needs a title and some text.")
+    with transaction.atomic():
+        update = PetitionUpdate.objects.create(petition=petition, title=title[:150], body=body)
+        notify_update_task.delay_on_commit(update.pk)
+    return update
+
+
+def petition_update_notify(*, update_id: int) -> int:
+    """Deliver an update to the inbox of each member signer who asked; returns how many
+    were addressed. Idempotent: the message key makes a repeated delivery a no-op."""
+    update = PetitionUpdate.objects.select_related("petition").filter(pk=update_id).first()
+    if update is None:
+        return 0
+    petition = update.petition
+    recipients = (
+        Signature.objects.filter(
+            petition=petition,
+            status=Signature.Status.CONFIRMED,
+            member__isnull=False,
+            hear_more=True,
+        )
+        .exclude(member_id=petition.creator_id)
+        .values_list("member_id", flat=True)
+        .order_by("pk")
+    )
+    sent = 0
+    batch: list[Message] = []
+    for member_id in recipients.iterator(chunk_size=settings.NOTIFY_BATCH_SIZE):
+        batch.append(
+            Message(
+                recipient_id=member_id,
+                subject=f"Update on “{petition.title}”: {update.title}"[:300],
+                body=update.body,
+                url=petition.get_absolute_url(),
+                key=f"petition_update:{update.pk}",
+            )
+        )
+        if len(batch) >= settings.NOTIFY_BATCH_SIZE:
+            sent += len(Message.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        sent += len(Message.objects.bulk_create(batch, ignore_conflicts=True))
+    return sent
+
+
+# --- Signing ---------------------------------------------------------------------------
+
+
+def _check_signable(petition: Petition) -> None:
+    if petition.is_hidden:
+        raise PetitionError("This petition is not available.", code="closed")
+    if petition.status != Petition.Status.OPEN:
+        raise PetitionError(
+            "This petition is closed: it no longer takes signatures.", code="closed"
+        )
+    if petition.deadline is not None and petition.deadline <= timezone.now():
+        raise PetitionError("This petition is closed: its deadline has passed.", code="closed")
+
+
+def _already_signed(petition: Petition, email: str) -> PetitionError:
+    existing = (
+        Signature.objects.filter(petition=petition, email__iexact=email)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if existing == Signature.Status.PENDING:
+        return PetitionError(
+            "You have already signed this petition with this e-mail address: follow the link "
+            "in the e-mail we sent you to confirm your signature.",
+            code="already_signed",
+        )
+    return PetitionError("You have already signed this petition.", code="already_signed")
+
+
+def signature_sign_member(
+    *,
+    petition: Petition,
+    member: User,
+    comment: str = "",
+    show_name: bool = True,
+    hear_more: bool = False,
+    ip: str | None = None,
+) -> Signature:
+    """A member signs in one click: counted at once, and paid in credits."""
+    _check_signable(petition)
+    email = normalize_email(member.email)
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    petition=petition,
+                    member=member,
+                    first_name=member.first_name.strip()[:60] or "Member",
+                    last_name=member.last_name.strip()[:60],
+                    email=email,
+                    comment=comment.strip()[:1000],
+                    show_name=show_name,
+                    hear_more=hear_more,
+                    allow_contact=False,
+                    ip=ip,
+                    status=Signature.Status.CONFIRMED,
+                    created_at=now,
+                    confirmed_at=now,
+                )
+        except IntegrityError:
+            raise _already_signed(petition, email) from None
+        _shard_add(petition.pk, 1)
+        credit_award(
+            member=member,
+            action=Action.PETITION_SIGN,
+            target=signature,
+            key=f"petition_sign:{petition.pk}:{member.pk}",
+        )
+        _raise_goal_if_reached(petition)
+    return signature
+
+
+def signature_sign_reader(
+    *,
+    petition: Petition,
+    first_name: str,
+    last_name: str,
+    email: str,
+    country: str,
+    comment: str = "",
+    show_name: bool = True,
+    allow_contact: bool = False,
+    ip: str | None = None,
+) -> Signature:
+    """A reader signs with name, e-mail and country. Not counted until they confirm the
+    link we e-mail them (by a task, after the commit: no e-mail is sent in the request)."""
+    from petitions.tasks import send_confirmation_task
+
+    _check_signable(petition)
+    email = normalize_email(email)
+    if not email:
+        raise PetitionError("Enter your e-mail address.")
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                petition=petition,
+                first_name=" ".join(first_name.split())[:60],
+                last_name=" ".join(last_name.split())[:60],
+                email=email,
+                country=country.upper()[:2],
+                comment=comment.strip()[:1000],
+                show_name=show_name,
+                allow_contact=allow_contact,
+                ip=ip,
+                status=Signature.Status.PENDING,
+            )
+            send_confirmation_task.delay_on_commit(signature.pk)
+    except IntegrityError:
+        raise _already_signed(petition, email) from None
+    return signature
+
+
+def signature_token(*, signature: Signature, purpose: str) -> str:
+    """A signed token for the link in the confirmation e-mail ("confirm" or "withdraw")."""
+    salt = CONFIRM_SALT if purpose == "confirm" else WITHDRAW_SALT
+    return signing.dumps(signature.pk, salt=salt)
+
+
+def signature_from_token(*, token: str, purpose: str) -> Signature:
+    """The signature a link points to. Confirmation links last PETITION_CONFIRM_LINK_DAYS."""
+    if purpose == "confirm":
+        salt, days = CONFIRM_SALT, settings.PETITION_CONFIRM_LINK_DAYS
+    else:
+        salt, days = WITHDRAW_SALT, settings.PETITION_WITHDRAW_LINK_DAYS
+    try:
+        pk = signing.loads(token, salt=salt, max_age=datetime.timedelta(days=days))
+    except signing.SignatureExpired:
+        raise PetitionError(
+            "This link has expired. Please sign the petition again.", code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise PetitionError("This link is not valid.", code="invalid") from None
+    signature = Signature.objects.select_related("petition").filter(pk=pk).first()
+    if signature is None:
+        raise PetitionError(
+            "We could not find this signature: it may have been withdrawn or expired.",
+            code="missing",
+        )
+    return signature
+
+
+def signature_confirm(*, signature: Signature) -> bool:
+    """Count a reader's signature. Only a POST from the confirmation page calls this
+    (mail scanners follow links; they must not sign). Confirming twice is a no-op."""
+    if signature.status == Signature.Status.CONFIRMED:
+        return False
+    if signature.status == Signature.Status.INVALIDATED:
+        raise PetitionError("This signature was removed by a moderator.", code="invalidated")
+    petition = signature.petition
+    _check_signable(petition)
+    now = timezone.now()
+    with transaction.atomic():
+        confirmed = Signature.objects.filter(
+            pk=signature.pk, status=Signature.Status.PENDING
+        ).update(status=Signature.Status.CONFIRMED, confirmed_at=now)
+        if confirmed:
+            _shard_add(petition.pk, 1)
+            _raise_goal_if_reached(petition)
+    signature.status, signature.confirmed_at = Signature.Status.CONFIRMED, now
+    return bool(confirmed)
+
+
+def signature_withdraw(*, signature_id: int) -> bool:
+    """A signer takes their signature back: the row goes, the count drops by exactly one
+    if it was counted, and a member's credits for it are reversed."""
+    with transaction.atomic():
+        signature = Signature.objects.select_for_update().filter(pk=signature_id).first()
+        if signature is None:
+            return False
+        was_counted = signature.status == Signature.Status.CONFIRMED
+        signature.delete()
+        if was_counted:
+            _shard_add(signature.petition_id, -1)
+        if signature.member_id is not None:
+            credit_reverse(
+                key=f"petition_sign:{signature.petition_id}:{signature.member_id}",
+                reason="signature withdrawn",
+            )
+    return True
+
+
+def signatures_invalidate(*, signature_ids, by: User | None = None, reason: str = "") -> int:
+    """A moderator invalidates a batch of signatures (abuse): they stop counting, the count
+    follows exactly, and the audit log records who did it and why."""
+    ids = list(signature_ids)
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Signature.objects.select_for_update()
+            .filter(pk__in=ids)
+            .exclude(status=Signature.Status.INVALIDATED)
+            .values_list("pk", "petition_id", "status", "member_id")
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        Signature.objects.filter(pk__in=[r[0] for r in rows]).update(
+            status=Signature.Status.INVALIDATED, invalidated_at=now
+        )
+        counted = Counter(r[1] for r in rows if r[2] == Signature.Status.CONFIRMED)
+        for petition_id, n in counted.items():
+            _shard_add(petition_id, -n)
+        for _, petition_id, _status, member_id in rows:
+            if member_id is not None:
+                credit_reverse(
+                    key=f"petition_sign:{petition_id}:{member_id}",
+                    reason="signature invalidated by a moderator",
+                )
+        if by is not None:
+            message = f"Invalidated {len(rows)} signature(s)" + (f": {reason}" if reason else "")
+            LogEntry.objects.log_actions(
+                user_id=by.pk,
+                queryset=Petition.objects.filter(pk__in=list({r[1] for r in rows})),
+                action_flag=CHANGE,
+                change_message=message,
+            )
+    return len(rows)
+
+
+# --- Personal data has an end ----------------------------------------------------------
+
+
+def signatures_delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
+    """Periodic: unconfirmed signatures (and their e-mail) go after
+    PETITION_DELETE_UNCONFIRMED_DAYS. They were never counted, so no count changes."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.PETITION_DELETE_UNCONFIRMED_DAYS)
+    deleted, _ = Signature.objects.filter(
+        status=Signature.Status.PENDING, created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+def signatures_erase_emails(*, now: datetime.datetime | None = None) -> int:
+    """Periodic: PETITION_ERASE_EMAILS_AFTER_DAYS after a petition closes, erase its
+    signers' e-mail addresses, keeping the count, the country and the name as shown."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.PETITION_ERASE_EMAILS_AFTER_DAYS)
+    erased = 0
+    due = Petition.objects.filter(closed_at__lte=cutoff, emails_erased_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    for petition_id in list(due):
+        with transaction.atomic():
+            Signature.objects.filter(
+                petition_id=petition_id, status=Signature.Status.PENDING
+            ).delete()
+            erased += (
+                Signature.objects.filter(petition_id=petition_id)
+                .filter(Q(email__isnull=False) | ~Q(last_name=""))
+                .update(email=None, last_name=Substr("last_name", 1, 1), allow_contact=False)
+            )
+            Petition.objects.filter(pk=petition_id).update(emails_erased_at=now)
+    return erased
+
+
+# --- Checking the counts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountMismatch:
+    petition_id: int
+    shards: int
+    rows: int
+
+
+def petitions_reconcile(*, fix: bool = False) -> list[CountMismatch]:
+    """Compare every petition's shard sum with its confirmed rows; with ``fix``, fold the
+    shards into one holding the exact count."""
+    from django.db.models import Count
+
+    rows = dict(
+        Signature.objects.filter(status=Signature.Status.CONFIRMED)
+        .values_list("petition_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    shards = dict(
+        CountShard.objects.values_list("petition_id").annotate(total=Sum("count")).order_by()
+    )
+    mismatches = []
+    for petition_id in Petition.objects.values_list("pk", flat=True):
+        expected, actual = rows.get(petition_id, 0), shards.get(petition_id, 0) or 0
+        if expected != actual:
+            mismatches.append(CountMismatch(petition_id=petition_id, shards=actual, rows=expected))
+            if fix:
+                with transaction.atomic():
+                    # Lock the petition's signatures' counter while folding.
+                    list(CountShard.objects.select_for_update().filter(petition_id=petition_id))
+                    exact = Signature.objects.filter(
+                        petition_id=petition_id, status=Signature.Status.CONFIRMED
+                    ).count()
+                    CountShard.objects.filter(petition_id=petition_id).delete()
+                    CountShard.objects.create(petition_id=petition_id, shard=0, count=exact)
+    return mismatches
+
+
+def confirmation_urls(*, signature: Signature) -> dict[str, str]:
+    """Paths for the confirmation e-mail's two links."""
+    return {
+        "confirm": reverse(
+            "petitions:confirm", args=[signature_token(signature=signature, purpose="confirm")]
+        ),
+        "withdraw": reverse(
+            "petitions:withdraw_link",
+            args=[signature_token(signature=signature, purpose="withdraw")],
+        ),
+    }

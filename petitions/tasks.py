@@ -1,0 +1,75 @@
+"""Background work for petitions: one purpose per task, ids in, idempotent."""
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from petitions import services
+from petitions.models import Signature
+
+
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: the current Site's domain with the account protocol."""
+    domain = Site.objects.get_current().domain
+    return f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{domain}{path}"
+
+
+@shared_task(name="petitions.tasks.send_confirmation_task", acks_late=True)
+def send_confirmation_task(signature_id: int) -> bool:
+    """E-mail a reader the link that confirms their signature (and one to withdraw it).
+
+    Only still-pending signatures get mail, so a repeated delivery after confirming is a
+    no-op; a repeat before it re-sends the same links, which stay valid.
+    """
+    signature = (
+        Signature.objects.select_related("petition")
+        .filter(pk=signature_id, status=Signature.Status.PENDING, email__isnull=False)
+        .first()
+    )
+    if signature is None:
+        return False
+    urls = services.confirmation_urls(signature=signature)
+    context = {
+        "signature": signature,
+        "petition": signature.petition,
+        "confirm_url": absolute_url(urls["confirm"]),
+        "withdraw_url": absolute_url(urls["withdraw"]),
+        "petition_url": absolute_url(signature.petition.get_absolute_url()),
+        "days": settings.PETITION_CONFIRM_LINK_DAYS,
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] Please confirm your signature: {signature.petition.title}"[
+            :200
+        ],
+        message=render_to_string("petitions/email/confirm.txt", context),
+        from_email=None,
+        recipient_list=[signature.email],
+    )
+    return True
+
+
+@shared_task(name="petitions.tasks.notify_update_task", acks_late=True)
+def notify_update_task(update_id: int) -> int:
+    """Deliver a creator's update to member signers who chose to hear more."""
+    return services.petition_update_notify(update_id=update_id)
+
+
+@shared_task(name="petitions.tasks.close_past_deadline_task", acks_late=True)
+def close_past_deadline_task() -> int:
+    """Periodic (Celery beat): close petitions whose deadline has passed."""
+    return services.petitions_close_past_deadline()
+
+
+@shared_task(name="petitions.tasks.delete_unconfirmed_task", acks_late=True)
+def delete_unconfirmed_task() -> int:
+    """Periodic: delete signatures never confirmed within PETITION_DELETE_UNCONFIRMED_DAYS."""
+    return services.signatures_delete_unconfirmed()
+
+
+@shared_task(name="petitions.tasks.erase_emails_task", acks_late=True)
+def erase_emails_task() -> int:
+    """Periodic: erase signers' e-mail addresses PETITION_ERASE_EMAILS_AFTER_DAYS after close."""
+    return services.signatures_erase_emails()

@@ -1,0 +1,100 @@
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from petitions import services
+from petitions.models import Petition, Signature
+from tests.factories import UserFactory
+from tests.petitions.factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = UserFactory(is_staff=True, is_superuser=True, first_name="Mona")
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def test_changelist_filters_search_and_counts(
+    staff_client, category, django_assert_max_num_queries
+):
+    names = ["apple", "pear", "plum", "cherry", "quince", "medlar", "fig", "peach", "lemon", "lime"]
+    petitions = [
+        PetitionFactory(category=category, title=f"Save the {name} orchard") for name in names
+    ]
+    for p in petitions:
+        SignatureFactory.create_batch(2, petition=p)
+    url = reverse("admin:petitions_petition_changelist")
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(url)
+    assert response.status_code == 200
+    assert staff_client.get(url, {"q": "quince"}).context["cl"].result_count == 1
+    assert staff_client.get(url, {"status__exact": "open", "hidden": "no"}).status_code == 200
+
+
+def test_change_page_shows_busiest_addresses(staff_client, petition):
+    SignatureFactory.create_batch(4, petition=petition, ip="192.0.2.99")
+    response = staff_client.get(reverse("admin:petitions_petition_change", args=[petition.pk]))
+    html = response.content.decode()
+    assert "192.0.2.99" in html and "<td>4</td>" in html
+    link = (
+        reverse("admin:petitions_signature_changelist")
+        + f"?petition__id__exact={petition.pk}&ip=192.0.2.99"
+    )
+    assert staff_client.get(link).context["cl"].result_count == 4
+
+
+def test_hide_action_needs_reason_and_logs(staff_client, petition):
+    url = reverse("admin:petitions_petition_changelist")
+    staff_client.post(url, {"action": "hide", "_selected_action": [petition.pk], "reason": ""})
+    petition.refresh_from_db()
+    assert not petition.is_hidden
+    staff_client.post(
+        url, {"action": "hide", "_selected_action": [petition.pk], "reason": "Duplicate"}
+    )
+    petition.refresh_from_db()
+    assert petition.is_hidden and petition.hidden_reason == "Duplicate"
+    assert LogEntry.objects.filter(change_message__contains="Duplicate").exists()
+    staff_client.post(url, {"action": "unhide", "_selected_action": [petition.pk]})
+    petition.refresh_from_db()
+    assert not petition.is_hidden
+
+
+def test_close_action(staff_client, petition):
+    staff_client.post(
+        reverse("admin:petitions_petition_changelist"),
+        {"action": "close", "_selected_action": [petition.pk]},
+    )
+    assert Petition.objects.get(pk=petition.pk).status == "closed"
+
+
+def test_invalidate_batch_action_count_follows(staff_client, petition):
+    keep = SignatureFactory(petition=petition, ip="198.51.100.5")
+    bad = SignatureFactory.create_batch(3, petition=petition, ip="192.0.2.50")
+    staff_client.post(
+        reverse("admin:petitions_signature_changelist"),
+        {"action": "invalidate", "_selected_action": [s.pk for s in bad], "reason": "bot burst"},
+    )
+    assert services.petition_count(petition_id=petition.pk) == 1
+    assert Signature.objects.get(pk=keep.pk).status == "confirmed"
+    assert Signature.objects.filter(status="invalidated").count() == 3
+    entry = LogEntry.objects.get(user=staff_client.staff)
+    assert "bot burst" in entry.change_message
+
+
+def test_signatures_searchable_by_email(staff_client, petition):
+    SignatureFactory(petition=petition, email="takedown@example.org")
+    SignatureFactory(petition=petition, email="other@example.org")
+    response = staff_client.get(
+        reverse("admin:petitions_signature_changelist"), {"q": "takedown@example.org"}
+    )
+    assert response.context["cl"].result_count == 1
+
+
+def test_non_staff_cannot_reach_admin(client, member):
+    client.force_login(member)
+    response = client.get(reverse("admin:petitions_petition_changelist"))
+    assert response.status_code == 302

@@ -1,0 +1,116 @@
+"""Racing signers must never make two signatures for one e-mail or a wrong count."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from care2.users.models import Message
+from petitions import services
+from petitions.models import Petition, Signature
+from tests.factories import UserFactory
+from tests.petitions.factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(fn, arguments):
+    """Run fn(*args) for each args in parallel threads, released together."""
+    barrier = threading.Barrier(len(arguments))
+    outcomes = []
+
+    def run(args):
+        try:
+            barrier.wait()
+            outcomes.append(("ok", fn(*args)))
+        except services.PetitionError as error:
+            outcomes.append(("refused", error.message))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def fresh(petition):
+    return Petition.objects.get(pk=petition.pk)
+
+
+def count(petition):
+    return services.petition_count(petition_id=petition.pk)
+
+
+def test_same_email_racing_makes_one_signature():
+    petition = PetitionFactory()
+
+    def sign(email):
+        return services.signature_sign_reader(
+            petition=fresh(petition), first_name="Ana", last_name="Lopez", email=email, country="ES"
+        )
+
+    outcomes = race(
+        sign,
+        [("ana@example.org",), (" ANA@example.org",), ("ana@EXAMPLE.org ",), ("ana@example.org",)],
+    )
+    assert sorted(o[0] for o in outcomes) == ["ok", "refused", "refused", "refused"]
+    assert Signature.objects.filter(petition=petition).count() == 1
+
+
+def test_same_member_racing_makes_one_signature():
+    petition = PetitionFactory()
+    member = UserFactory()
+    outcomes = race(
+        lambda: services.signature_sign_member(petition=fresh(petition), member=member), [()] * 4
+    )
+    assert sorted(o[0] for o in outcomes) == ["ok", "refused", "refused", "refused"]
+    assert count(petition) == 1 == Signature.objects.filter(petition=petition).count()
+
+
+def test_many_members_signing_at_once_count_exactly_and_raise_goal_once():
+    creator = UserFactory()
+    petition = PetitionFactory(creator=creator, goal=10)
+    members = UserFactory.create_batch(12)
+    outcomes = race(
+        lambda m: services.signature_sign_member(petition=fresh(petition), member=m),
+        [(m,) for m in members],
+    )
+    assert [o[0] for o in outcomes] == ["ok"] * 12
+    assert (
+        count(petition)
+        == 12
+        == Signature.objects.filter(petition=petition, status="confirmed").count()
+    )
+    assert fresh(petition).goal >= 25
+    assert (
+        Message.objects.filter(recipient=creator, key=f"petition_goal:{petition.pk}:10").count()
+        == 1
+    )
+    assert services.petitions_reconcile() == []
+
+
+def test_confirm_racing_counts_once():
+    petition = PetitionFactory()
+    signature = services.signature_sign_reader(
+        petition=petition, first_name="Ana", last_name="Lopez", email="a@example.org", country="ES"
+    )
+
+    def confirm():
+        loaded = Signature.objects.select_related("petition").get(pk=signature.pk)
+        return services.signature_confirm(signature=loaded)
+
+    outcomes = race(confirm, [()] * 5)
+    assert sorted(o[1] for o in outcomes) == [False, False, False, False, True]
+    assert count(petition) == 1
+
+
+def test_withdraw_racing_drops_count_once():
+    petition = PetitionFactory()
+    SignatureFactory.create_batch(2, petition=petition)
+    signature = SignatureFactory(petition=petition)
+    outcomes = race(lambda: services.signature_withdraw(signature_id=signature.pk), [()] * 4)
+    assert sorted(o[1] for o in outcomes) == [False, False, False, True]
+    assert count(petition) == 2 == Signature.objects.filter(petition=petition).count()

@@ -1,0 +1,57 @@
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.utils import timezone
+
+from petitions import tasks
+from petitions.models import Petition, Signature
+from tests.petitions.factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_beat_schedule_has_the_periodic_tasks():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "petitions.tasks.close_past_deadline_task",
+        "petitions.tasks.delete_unconfirmed_task",
+        "petitions.tasks.erase_emails_task",
+    } <= scheduled
+    assert settings.PETITION_ERASE_EMAILS_AFTER_DAYS == 180
+
+
+def test_periodic_tasks_run(category):
+    now = timezone.now()
+    past = PetitionFactory(category=category, deadline=now - datetime.timedelta(hours=1))
+    SignatureFactory(petition=past, status="pending", created_at=now - datetime.timedelta(days=40))
+    assert tasks.close_past_deadline_task.delay().get() == 1
+    assert Petition.objects.get(pk=past.pk).status == "closed"
+    assert tasks.delete_unconfirmed_task.delay().get() == 1
+    assert tasks.erase_emails_task.delay().get() == 0
+
+
+def test_confirmation_task_is_a_noop_once_confirmed(petition):
+    pending = SignatureFactory(petition=petition, status="pending")
+    confirmed = SignatureFactory(petition=petition)
+    assert tasks.send_confirmation_task(pending.pk) is True
+    assert tasks.send_confirmation_task(confirmed.pk) is False
+    assert tasks.send_confirmation_task(999_999) is False
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [pending.email]
+    assert "/petitions/confirm/" in mail.outbox[0].body
+
+
+def test_no_email_is_sent_inside_the_request_transaction(
+    petition, django_capture_on_commit_callbacks
+):
+    from petitions import services
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.signature_sign_reader(
+            petition=petition, first_name="A", last_name="B", email="x@example.org", country="FR"
+        )
+    assert len(mail.outbox) == 0 and len(callbacks) == 1
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+    assert Signature.objects.get().status == "pending"
