@@ -84,8 +84,6 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """First name and last initial, upper-cased as typed: "Beth S"."""
-        if self.deleted_at is not None:
-            return "deleted member"
         first = self.first_name.strip()
         last = self.last_name.strip()
         name = f"{first} {last[:1].upper()}".strip() if last else first

@@ -79,7 +79,8 @@ def member_delete(*, user: User) -> None:
     SocialAccount.objects.filter(user=user).delete()
     user.messages_received.all().delete()
     user.email = f"deleted-{uuid.uuid4().hex}@deleted.invalid"
-    user.first_name = ""
+    # The public name becomes "deleted member" (no extra field to read on every page).
+    user.first_name = "deleted member"
     user.last_name = ""
     user.bio = ""
     user.avatar = ""
