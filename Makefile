@@ -19,7 +19,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint format venv services chromium migrate demo check-migrations bench worker
+.PHONY: help run test lint format venv services chromium migrate demo check-migrations bench bench-petitions worker
 
 help:
 	@echo "make run    - set up and serve the site with demo content at http://$(HOST):$(PORT)"
@@ -81,3 +81,6 @@ worker: venv
 
 bench: venv services
 	$(PY) bench/run.py
+
+bench-petitions: venv services
+	$(PY) bench/petitions_surge.py

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "petitions",
     "search",
     "api",
+    "moderation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

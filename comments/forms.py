@@ -1,6 +1,6 @@
 from django import forms
 
-from comments.models import Comment
+from comments.models import Comment, CommentReport
 from comments.services import BODY_MAX_LENGTH
 
 TRACK_LABEL = (
@@ -50,3 +50,63 @@ class RemoveForm(forms.Form):
         required=False,
         widget=forms.TextInput,
     )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=CommentReport.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason for your report."},
+    )
+    note = forms.CharField(
+        label="Anything the moderators should know? (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput,
+    )
+
+
+class ModerateForm(forms.Form):
+    """The admin's decision on one comment: remove it (with a reason), restore it, or
+    dismiss its reports."""
+
+    class Decision:
+        REMOVE = "remove"
+        RESTORE = "restore"
+        DISMISS = "dismiss"
+
+    decision = forms.ChoiceField(
+        label="Decision",
+        widget=forms.RadioSelect,
+        choices=[
+            (Decision.REMOVE, "Remove it from the site"),
+            (Decision.RESTORE, "Restore it: back in the thread, reports no longer hide it"),
+            (Decision.DISMISS, "Dismiss its reports: it stays, reports no longer hide it"),
+        ],
+        error_messages={"required": "Choose what happens to the comment."},
+    )
+    reason = forms.ChoiceField(
+        label="Reason for removing",
+        choices=[("", "—"), *Comment.RemovalReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label="Note for the audit log", max_length=500, required=False, widget=forms.TextInput
+    )
+
+    def __init__(self, *args, comment: Comment, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = {self.Decision.REMOVE}
+        if comment.is_hidden:
+            allowed.add(self.Decision.RESTORE)
+        elif comment.awaits_moderator:
+            allowed.add(self.Decision.DISMISS)
+        field = self.fields["decision"]
+        field.choices = [choice for choice in field.choices if choice[0] in allowed]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.Decision.REMOVE and not cleaned.get("reason"):
+            self.add_error("reason", "Choose a reason for removing the comment.")
+        return cleaned

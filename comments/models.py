@@ -32,6 +32,9 @@ class Comment(models.Model):
 
     class Status(models.TextChoices):
         VISIBLE = "visible", "Visible"
+        # Enough members reported it (COMMENT_HIDE_AT_REPORTS): out of the thread until
+        # a moderator restores or removes it.
+        HIDDEN = "hidden", "Hidden after reports"
         DELETED = "deleted", "Deleted by its author"
         REMOVED = "removed", "Removed by a moderator"
 
@@ -70,6 +73,12 @@ class Comment(models.Model):
     )
     removal_reason = models.CharField(max_length=20, choices=RemovalReason.choices, blank=True)
     removal_note = models.CharField(max_length=500, blank=True)
+    # Members' reports (CommentReport rows), counted with F() as each one is made.
+    report_count = models.PositiveIntegerField(default=0, editable=False)
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when a moderator decides (restores it or dismisses its reports): reports no
+    # longer hide it after that, and it leaves the moderators' queue.
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -81,6 +90,12 @@ class Comment(models.Model):
             models.Index(fields=["story", "created_at"], name="comment_story_created_idx"),
             models.Index(fields=["created_at"], name="comment_created_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+            # The moderators' queue: reported comments not decided on yet.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(report_count__gt=0, reviewed_at__isnull=True),
+                name="comment_reported_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
@@ -103,6 +118,19 @@ class Comment(models.Model):
         return self.status == self.Status.VISIBLE
 
     @property
+    def is_hidden(self) -> bool:
+        return self.status == self.Status.HIDDEN
+
+    @property
+    def awaits_moderator(self) -> bool:
+        """Reported, not decided on yet, and still on the site (shown or hidden)."""
+        return (
+            self.report_count > 0
+            and self.reviewed_at is None
+            and self.status in (self.Status.VISIBLE, self.Status.HIDDEN)
+        )
+
+    @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"
 
@@ -112,6 +140,34 @@ class Comment(models.Model):
             int(self.path[i : i + PATH_STEP])
             for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)
         ]
+
+
+class CommentReport(models.Model):
+    """A member's report of a problem with a comment. Once per member per comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off topic"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_reports"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "member"], name="comment_report_once_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: comment {self.comment_id}"
 
 
 class Tracking(models.Model):

@@ -1,7 +1,13 @@
 """Reads for comments that more than one place uses."""
 
-from comments.models import Comment, Tracking
+from django.db.models import Q
+
+from comments.models import Comment, CommentReport, Tracking
 from comments.services import can_moderate, edit_cutoff
+from stories.models import Story
+
+# Stories whose comments readers can open (published, or newly submitted).
+OPEN_STORY_STATUSES = [Story.Status.PUBLISHED, Story.Status.NEW]
 
 
 def story_thread(*, story, viewer=None) -> list[Comment]:
@@ -30,6 +36,9 @@ def story_thread(*, story, viewer=None) -> list[Comment]:
         comment.can_edit = own and comment.created_at >= cutoff
         comment.can_delete = own
         comment.can_remove = moderator and comment.is_visible
+        comment.can_report = comment.is_visible and (
+            viewer_id is None or comment.author_id != viewer_id
+        )
         thread.append(comment)
     return thread
 
@@ -38,3 +47,31 @@ def is_tracking(*, member, story) -> bool:
     if member is None or not member.is_authenticated:
         return False
     return Tracking.objects.filter(member=member, story=story).exists()
+
+
+def has_reported(*, member, comment) -> bool:
+    if member is None or not member.is_authenticated:
+        return False
+    return CommentReport.objects.filter(member=member, comment=comment).exists()
+
+
+def member_comments(*, member):
+    """A member's comments that readers can see (visible, on a story readers can open),
+    newest first, each with its story (one query per page)."""
+    return (
+        Comment.objects.filter(
+            author=member, status=Comment.Status.VISIBLE, story__status__in=OPEN_STORY_STATUSES
+        )
+        .select_related("story")
+        .defer("body_html", "path", "removal_note", "story__summary", "story__search_vector")
+        .order_by("-created_at", "-id")
+    )
+
+
+def awaiting_moderator():
+    """Reported comments with no moderator decision yet, shown or hidden."""
+    return Comment.objects.filter(
+        Q(status=Comment.Status.VISIBLE) | Q(status=Comment.Status.HIDDEN),
+        report_count__gt=0,
+        reviewed_at__isnull=True,
+    )

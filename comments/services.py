@@ -3,6 +3,7 @@
 Views, admin actions, the demo and Celery tasks all call these. ``Story.comment_count``
 counts *visible* comments (what the thread shows; deleted and removed ones do not
 count), and changes with F() in the transaction that adds or hides the comment.
+Every moderator decision (remove, restore, dismiss reports) writes an audit entry.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,8 @@ from django.utils import timezone
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
-from care2.users.services import user_has_verified_email
-from comments.models import Comment, Tracking, path_segment
+from care2.users.services import audit_record_many, user_has_verified_email
+from comments.models import Comment, CommentReport, Tracking, path_segment
 from comments.sanitize import normalize_text, sanitize_comment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
@@ -32,6 +33,7 @@ BODY_MAX_LENGTH = 5000
 EXCERPT_LENGTH = 200
 EMAIL_CHUNK_SIZE = 100
 STOP_TRACKING_SALT = "comments.stop-tracking"
+SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
 
 
 class CommentError(Exception):
@@ -83,6 +85,8 @@ def comment_create(
     personal message to the story's other trackers.
     """
     text = _clean_body(body)
+    if author.is_suspended:
+        raise CommentError(SUSPENDED_MESSAGE)
     if not user_has_verified_email(author):
         raise CommentError("Please verify your e-mail address before you comment.")
     if story.status != Story.Status.PUBLISHED:
@@ -153,6 +157,8 @@ def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
     """The author corrects their comment within the edit window; it then shows "edited"."""
     if comment.author_id != editor.pk:
         raise CommentError("You can only edit your own comments.")
+    if editor.is_suspended:
+        raise CommentError(SUSPENDED_MESSAGE)
     text = _clean_body(body)
     if text == comment.body:
         return comment
@@ -242,6 +248,12 @@ def comments_remove(
                 credit_reverse(key=f"comment:{comment.pk}", reason="spam")
         if comments:
             pages_changed()
+            audit_record_many(
+                actor=moderator,
+                action="remove comment",
+                targets=comments,
+                reason=Comment.RemovalReason(reason).label + (f": {note}" if note else ""),
+            )
             LogEntry.objects.log_actions(
                 user_id=moderator.pk,
                 queryset=comments,
@@ -260,6 +272,114 @@ def comment_remove(*, comment: Comment, moderator: User, reason: str, note: str 
         raise CommentError("This comment was already removed.")
     comment.refresh_from_db()
     return comment
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    changed: int
+
+
+def _decide(
+    *, comment_ids: Iterable[int], moderator: User, reason: str, from_status: str, action: str
+) -> DecisionResult:
+    """Mark reported comments in ``from_status`` as decided: back in the thread (a hidden
+    one counts again) and no longer hidden by reports, from now on."""
+    if not can_moderate(moderator):
+        raise CommentError("Only moderators can decide on reported comments.")
+    now = timezone.now()
+    with transaction.atomic():
+        comments = list(
+            Comment.objects.select_for_update()
+            .filter(pk__in=list(comment_ids), status=from_status)
+            .order_by("pk")
+        )
+        if from_status == Comment.Status.VISIBLE:
+            # Dismissing: only comments with reports still waiting for a decision.
+            comments = [c for c in comments if c.report_count > 0 and c.reviewed_at is None]
+        for comment in comments:
+            if comment.is_hidden:
+                Story.objects.filter(pk=comment.story_id).update(
+                    comment_count=F("comment_count") + 1
+                )
+            comment.status, comment.reviewed_at = Comment.Status.VISIBLE, now
+            comment.save(update_fields=["status", "reviewed_at"])
+        if comments:
+            audit_record_many(actor=moderator, action=action, targets=comments, reason=reason)
+            pages_changed()
+    return DecisionResult(changed=len(comments))
+
+
+def comments_restore(
+    *, comment_ids: Iterable[int], moderator: User, reason: str = ""
+) -> DecisionResult:
+    """A moderator puts comments hidden by reports back in their threads; further
+    reports no longer hide them."""
+    return _decide(
+        comment_ids=comment_ids,
+        moderator=moderator,
+        reason=reason,
+        from_status=Comment.Status.HIDDEN,
+        action="restore comment",
+    )
+
+
+def comment_reports_dismiss(
+    *, comment_ids: Iterable[int], moderator: User, reason: str = ""
+) -> DecisionResult:
+    """A moderator finds nothing wrong with reported (still visible) comments: they leave
+    the queue, and further reports no longer hide them."""
+    return _decide(
+        comment_ids=comment_ids,
+        moderator=moderator,
+        reason=reason,
+        from_status=Comment.Status.VISIBLE,
+        action="dismiss comment reports",
+    )
+
+
+# --- reporting ----------------------------------------------------------------------
+
+
+def comment_report(*, member: User, comment: Comment, reason: str, note: str = "") -> CommentReport:
+    """A member reports a problem with a comment (once per comment). At
+    COMMENT_HIDE_AT_REPORTS reports the comment leaves the thread until a moderator
+    decides, unless a moderator already decided to keep it."""
+    if member.is_suspended:
+        raise CommentError(SUSPENDED_MESSAGE)
+    if reason not in CommentReport.Reason.values:
+        raise CommentError("Choose a reason for your report.")
+    if comment.author_id == member.pk:
+        raise CommentError("You can't report your own comment; you can delete it.")
+    with transaction.atomic():
+        # Lock the comment first: reports of one comment queue here, so the count and
+        # the hiding below see each other's writes.
+        current = (
+            Comment.objects.select_for_update()
+            .filter(pk=comment.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if current not in (Comment.Status.VISIBLE, Comment.Status.HIDDEN):
+            raise CommentError("This comment is no longer on the site.")
+        try:
+            with transaction.atomic():
+                report = CommentReport.objects.create(
+                    comment=comment, member=member, reason=reason, note=note.strip()[:300]
+                )
+        except IntegrityError:
+            raise CommentError("You have already reported this comment. Thank you.") from None
+        Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+        hidden = Comment.objects.filter(
+            pk=comment.pk,
+            status=Comment.Status.VISIBLE,
+            reviewed_at__isnull=True,
+            report_count__gte=max(1, settings.COMMENT_HIDE_AT_REPORTS),
+        ).update(status=Comment.Status.HIDDEN, hidden_at=timezone.now())
+        if hidden:
+            Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
+            pages_changed()
+    comment.refresh_from_db(fields=["report_count", "status", "hidden_at"])
+    return report
 
 
 # --- tracking -----------------------------------------------------------------------

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.comment_edit, name="edit"),
     path("<int:pk>/delete/", views.comment_delete, name="delete"),
     path("<int:pk>/remove/", views.comment_remove, name="remove"),
+    path("<int:pk>/report/", views.comment_report, name="report"),
 ]

@@ -1,4 +1,3 @@
-from allauth.account.decorators import verified_email_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -6,8 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from care2.users.decorators import member_can_act
 from comments import selectors, services
-from comments.forms import CommentEditForm, CommentForm, RemoveForm
+from comments.forms import CommentEditForm, CommentForm, RemoveForm, ReportForm
 from comments.models import Comment
 from stories.models import Story
 
@@ -76,14 +76,14 @@ def _open_story(pk) -> Story:
     )
 
 
-@verified_email_required
+@member_can_act
 def comment_add(request, story_pk):
     """Comment on a story (the story page's form posts here; without JavaScript, a
     failed post comes back here with the text as typed)."""
     return _post(request, story=_open_story(story_pk), parent=None)
 
 
-@verified_email_required
+@member_can_act
 def comment_reply(request, pk):
     """Reply to a comment (its own page without JavaScript; inline with it)."""
     parent = get_object_or_404(Comment.objects.select_related("author"), pk=pk)
@@ -106,7 +106,7 @@ def _own_comment(request, pk) -> Comment:
     )
 
 
-@login_required
+@member_can_act
 def comment_edit(request, pk):
     """The author edits a comment within COMMENT_EDIT_MINUTES of posting it."""
     comment = _own_comment(request, pk)
@@ -148,6 +148,39 @@ def comment_delete(request, pk):
     return render(request, "comments/comment_delete.html", {"story": story, "comment": comment})
 
 
+@member_can_act
+def comment_report(request, pk):
+    """Report a comment to the moderators: GET shows the form, POST reports."""
+    comment = get_object_or_404(Comment.objects.select_related("story", "author"), pk=pk)
+    story = comment.story
+    if not story.is_visible or not (comment.is_visible or comment.is_hidden):
+        messages.error(request, "This comment is no longer on the site.")
+        return redirect(_story_url(story) if story.is_visible else "stories:front")
+    already = selectors.has_reported(member=request.user, comment=comment)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and not already and form.is_valid():
+        try:
+            services.comment_report(
+                member=request.user,
+                comment=comment,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except services.CommentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Thank you: the moderators will look at this comment.")
+            return redirect(_story_url(story, comment.anchor if comment.is_visible else "comments"))
+    context = {
+        "story": story,
+        "comment": comment,
+        "form": form,
+        "already": already,
+        "own": comment.author_id == request.user.pk,
+    }
+    return render(request, "comments/comment_report.html", context)
+
+
 @permission_required("comments.remove_comment", raise_exception=True)
 def comment_remove(request, pk):
     """A moderator removes a comment from the site, with a reason."""
@@ -173,7 +206,7 @@ def comment_remove(request, pk):
 
 
 @require_POST
-@login_required
+@member_can_act
 def track(request, story_pk):
     """The story page's Track / Stop tracking toggle."""
     story = get_object_or_404(Story.objects.visible(), pk=story_pk)

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from care2.users.services import audit_record
 from credits import services
 from credits.forms import AdjustmentForm, CauseAdminForm
 from credits.models import Cause, CreditEntry, CreditRule
@@ -21,6 +22,25 @@ class CreditRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Every rule change is audited, with the values before and after (the list's
+        inline edits come through here too)."""
+        before = CreditRule.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        changes = [
+            f"{name.replace('_', ' ')} {getattr(before, name) if before else '—'} → "
+            f"{getattr(obj, name)}"
+            for name in ("amount", "daily_cap")
+            if before is None or getattr(before, name) != getattr(obj, name)
+        ]
+        if changes:
+            audit_record(
+                actor=request.user,
+                action="change credit rule" if change else "add credit rule",
+                target=obj,
+                reason="; ".join(changes),
+            )
 
 
 @admin.register(CreditEntry)
@@ -78,6 +98,12 @@ class CreditEntryAdmin(admin.ModelAdmin):
             # Only when another write got in between validating the form and saving.
             obj._adjust_error = error.message
             return
+        audit_record(
+            actor=request.user,
+            action="adjust credits",
+            target=entry,
+            reason=f"{entry.amount:+d} for member {entry.member_id}: {entry.note}",
+        )
         obj.__dict__.update(entry.__dict__)
 
     def save_related(self, request, form, formsets, change):

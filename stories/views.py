@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,24 +98,26 @@ def _get_story(pk, slug=None, *, for_update=False):
 @cached_for_readers
 def story_detail(request, pk, slug):
     """The story page: everything the seed page shows about one story."""
-    story = _get_story(pk)
-    if not story.is_visible and not request.user.has_perm("stories.change_story"):
+    user = request.user
+    stories = Story.objects.select_related("category", "submitter")
+    if user.is_authenticated:
+        # The member's own state comes with the story, in the same query.
+        stories = stories.annotate(
+            has_vetted=Exists(Vet.objects.filter(story=OuterRef("pk"), member=user)),
+            is_saved=Exists(SavedStory.objects.filter(story=OuterRef("pk"), member=user)),
+        )
+    story = get_object_or_404(stories, pk=pk)
+    if not story.is_visible and not user.has_perm("stories.change_story"):
         return render(request, "stories/story_gone.html", {"story": story}, status=404)
     if slug != story.slug:
         return redirect(story, permanent=True)
-    user = request.user
-    has_vetted = user.is_authenticated and Vet.objects.filter(story=story, member=user).exists()
-    last_visit = None
-    is_saved = False
-    if user.is_authenticated:
-        last_visit = services.story_visit(member=user, story=story)
-        is_saved = SavedStory.objects.filter(member=user, story=story).exists()
+    last_visit = services.story_visit(member=user, story=story) if user.is_authenticated else None
     context = {
         "last_visit": last_visit,
-        "is_saved": is_saved,
+        "is_saved": getattr(story, "is_saved", False),
         "story": story,
         "tags": list(story.tags.all()),
-        "has_vetted": has_vetted,
+        "has_vetted": getattr(story, "has_vetted", False),
         "most_active": selectors.most_active_today(category=story.category, exclude=story),
         "promote_at": settings.STORY_PROMOTE_AT_VETS,
     }

@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.core.paginator import Paginator
 
 from care2.users.services import user_has_verified_email
 from comments import selectors
@@ -20,7 +21,8 @@ def story_comments(context, story):
     signed_in = bool(user is not None and user.is_authenticated)
     is_tracking = selectors.is_tracking(member=user, story=story) if signed_in else False
     is_open = story.status == story.Status.PUBLISHED
-    can_comment = is_open and signed_in and user_has_verified_email(user)
+    suspended = signed_in and user.is_suspended
+    can_comment = is_open and signed_in and not suspended and user_has_verified_email(user)
     return {
         "story": story,
         "story_url": story.get_absolute_url(),
@@ -32,7 +34,35 @@ def story_comments(context, story):
         "is_open": is_open,
         "signed_in": signed_in,
         "can_comment": can_comment,
+        "suspended": suspended,
         "is_tracking": is_tracking,
         "form": CommentForm(show_track=not is_tracking) if can_comment else None,
         "edit_minutes": settings.COMMENT_EDIT_MINUTES,
     }
+
+
+MEMBER_COMMENTS_PER_PAGE = 20
+
+
+@register.inclusion_tag("comments/_member_comments.html", takes_context=True)
+def member_comments(context, member, page_param="comments"):
+    """A member's comments for their profile page: each links to its place in its
+    thread; paged by ``?<page_param>=`` (two queries: the count and the page)."""
+    request = context.get("request")
+    paginator = Paginator(selectors.member_comments(member=member), MEMBER_COMMENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get(page_param) if request is not None else None)
+    return {
+        "member": member,
+        "comments_page": page,
+        "previous_url": _page_url(request, page_param, page.number - 1)
+        if page.has_previous()
+        else "",
+        "next_url": _page_url(request, page_param, page.number + 1) if page.has_next() else "",
+    }
+
+
+def _page_url(request, param: str, number: int) -> str:
+    """This page's URL with one page parameter changed (the others kept)."""
+    query = request.GET.copy() if request is not None else {}
+    query[param] = number
+    return f"?{query.urlencode()}#comments"

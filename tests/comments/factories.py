@@ -2,7 +2,7 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
-from comments.models import Comment, Tracking, path_segment
+from comments.models import Comment, CommentReport, Tracking, path_segment
 from comments.sanitize import sanitize_comment
 from stories.models import Story
 from tests.factories import StoryFactory, UserFactory
@@ -74,3 +74,15 @@ def bulk_thread(*, story, authors, count: int, replies_every: int = 3) -> list[C
     Comment.objects.bulk_update(comments, ["parent", "depth", "path"], batch_size=500)
     Story.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + count)
     return comments
+
+
+class CommentReportFactory(factory.django.DjangoModelFactory):
+    """A report row only (the comment's ``report_count`` is left alone: use
+    comments.services.comment_report to count and hide)."""
+
+    class Meta:
+        model = CommentReport
+
+    comment = factory.SubFactory(CommentFactory)
+    member = factory.SubFactory(UserFactory)
+    reason = CommentReport.Reason.SPAM

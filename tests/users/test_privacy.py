@@ -60,7 +60,11 @@ def test_delete_account_keeps_threads_counts_and_ledger(client, active_member, p
     assert "_auth_user_id" not in client.session
 
     tombstone = User.objects.get(pk=active_member.pk)
-    assert tombstone.email != "rosa@example.com" and tombstone.first_name == "deleted member" and not tombstone.bio
+    assert (
+        tombstone.email != "rosa@example.com"
+        and tombstone.first_name == "deleted member"
+        and not tombstone.bio
+    )
     assert not tombstone.is_active and not tombstone.has_usable_password()
     assert tombstone.public_name == "deleted member"
     assert not EmailAddress.objects.filter(email="rosa@example.com").exists()
