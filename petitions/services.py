@@ -128,6 +128,13 @@ def petition_start(
     and re-encoded here) or an image the form already processed."""
     if not user_has_verified_email(creator):
         raise PetitionError("Please verify your e-mail address before you start a petition.")
+    if creator.is_suspended:
+        raise PetitionError("Your account is suspended: you cannot start petitions.")
+    if creator.is_new_member:
+        raise PetitionError(
+            f"New members can start petitions {settings.NEW_MEMBER_HOURS} hours after joining. "
+            "Meanwhile you can sign and share the petitions already here."
+        )
     if deadline is not None and deadline <= timezone.now():
         raise PetitionError("The deadline must be in the future.")
     processed = None
@@ -334,6 +341,8 @@ def signature_sign_member(
     ip: str | None = None,
 ) -> Signature:
     """A member signs in one click: counted at once, and paid in credits."""
+    if member.is_suspended:
+        raise PetitionError("Your account is suspended: you cannot sign petitions.")
     _check_signable(petition)
     email = normalize_email(member.email)
     now = timezone.now()

@@ -1,4 +1,3 @@
-from allauth.account.decorators import verified_email_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +10,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from care2.users.decorators import member_can_act
 from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
 from petitions.models import Petition, Signature
@@ -259,7 +259,7 @@ def signature_withdraw(request, pk):
 # --- Starting and running a petition ------------------------------------------------------
 
 
-@verified_email_required
+@member_can_act
 def petition_start(request):
     """Start a petition (members with a verified e-mail)."""
     initial = {}

@@ -1,11 +1,13 @@
 """A member starts a petition with an image; a reader signs, confirms from the e-mail and
 sees the count and progress bar move; the same e-mail cannot sign twice."""
 
+import datetime
 import io
 import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from PIL import Image
 
 from tests.e2e.conftest import in_thread
@@ -35,7 +37,12 @@ def sign_as_reader(page, petition_url, email):
 def test_start_sign_confirm_and_refuse_duplicate(open_browser, settings, artifacts_dir, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     CategoryFactory(name="Society & Culture", slug="society-culture")
-    creator = UserFactory(email="creator@example.com", first_name="Nadia", last_name="Quill")
+    creator = UserFactory(
+        email="creator@example.com",
+        first_name="Nadia",
+        last_name="Quill",
+        date_joined=timezone.now() - datetime.timedelta(days=3),
+    )
     image_path = tmp_path / "path.png"
     buffer = io.BytesIO()
     Image.new("RGB", (1600, 900), (30, 120, 60)).save(buffer, format="PNG")

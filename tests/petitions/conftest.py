@@ -12,6 +12,12 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _established_members(settings):
+    """Factory members joined a moment ago; the new-member limit has its own tests."""
+    settings.NEW_MEMBER_HOURS = 0
+
+
 @pytest.fixture
 def petition(db, member, category):
     return PetitionFactory(creator=member, category=category)

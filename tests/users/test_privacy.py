@@ -108,3 +108,28 @@ def test_submitted_stories_stay_under_deleted_member(client, member):
     client.post(reverse("settings:account_delete"), {"confirmation": PASSWORD})
     html = client.get(story.get_absolute_url()).content.decode()
     assert story.title in html and "deleted member" in html
+
+
+def test_signatures_stay_counted_but_anonymous(client, member, category, settings):
+    from petitions.models import Signature
+    from petitions.services import petition_count, signature_sign_member
+    from tests.petitions.factories import PetitionFactory
+
+    petition = PetitionFactory(category=category)
+    signature_sign_member(petition=petition, member=member, comment="Count me in")
+    client.force_login(member)
+    data = client.get(reverse("settings:data_download")).json()
+    assert [s["petition"] for s in data["signatures"]] == [petition.title]
+    client.post(reverse("settings:account_delete"), {"confirmation": PASSWORD})
+    signature = Signature.objects.get()
+    assert signature.member is None and signature.email is None and not signature.first_name
+    assert signature.show_name is False and signature.is_confirmed
+    assert petition_count(petition_id=petition.pk) == 1
+
+
+def test_profile_lists_petitions_started(client, member, category):
+    from tests.petitions.factories import PetitionFactory
+
+    petition = PetitionFactory(creator=member, category=category)
+    html = client.get(reverse("users:profile", args=[member.pk])).content.decode()
+    assert "Petitions started" in html and petition.title in html
