@@ -1,14 +1,55 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import render
 
 from care2.users.models import Message, User
+from care2.users.services import user_suspend, user_unsuspend
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    until = forms.DateTimeField(
+        required=False,
+        help_text="Leave empty to suspend until a moderator lifts it. Format: 2026-12-31 18:00",
+    )
+
+
+class SuspendedFilter(admin.SimpleListFilter):
+    title = "suspension"
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Suspended now")]
+
+    def queryset(self, request, queryset):
+        from django.utils import timezone
+
+        if self.value() == "yes":
+            return queryset.filter(suspended_until__gt=timezone.now())
+        return queryset
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "date_joined",
+        "suspended_until",
+    ]
+    list_filter = [SuspendedFilter, "is_staff", "is_superuser", "is_active", "groups"]
+    readonly_fields = [
+        "suspended_until",
+        "suspension_reason",
+        "credits_balance",
+        "credits_earned",
+        "deleted_at",
+    ]
+    actions = ["suspend", "lift_suspension"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -18,8 +59,59 @@ class UserAdmin(BaseUserAdmin):
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
+        ("Moderation", {"fields": ("suspended_until", "suspension_reason", "deleted_at")}),
+        ("Credits", {"fields": ("credits_balance", "credits_earned")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Moderators suspend members; they do not hand out rights or change log-ins.
+            fields += [
+                "email",
+                "is_staff",
+                "is_superuser",
+                "is_active",
+                "groups",
+                "user_permissions",
+                "last_login",
+                "date_joined",
+            ]
+        return fields
+
+    @admin.action(description="Suspend selected members (give a reason)", permissions=["change"])
+    def suspend(self, request, queryset):
+        """Asks for a reason and an optional end, then suspends through the service
+        (audited; the members' sessions end at their next request)."""
+        form = SuspendForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for user in queryset:
+                user_suspend(
+                    user=user,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data["until"],
+                )
+            self.message_user(request, f"{queryset.count()} members suspended.", messages.SUCCESS)
+            return None
+        return render(
+            request,
+            "admin/users/suspend.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "members": queryset,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Lift the suspension of selected members", permissions=["change"])
+    def lift_suspension(self, request, queryset):
+        for user in queryset:
+            user_unsuspend(user=user, by=request.user, reason="lifted in the admin")
+        self.message_user(request, f"{queryset.count()} suspensions lifted.", messages.SUCCESS)
+
     add_fieldsets = (
         (
             None,

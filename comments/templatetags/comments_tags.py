@@ -66,3 +66,14 @@ def _page_url(request, param: str, number: int) -> str:
     query = request.GET.copy() if request is not None else {}
     query[param] = number
     return f"?{query.urlencode()}#comments"
+
+
+@register.inclusion_tag("comments/_tracked_stories.html", takes_context=True)
+def tracked_stories(context, member):
+    """The stories a member tracks, with a stop button each (settings page)."""
+    from comments.models import Tracking
+
+    trackings = (
+        Tracking.objects.filter(member=member).select_related("story").order_by("-created_at")[:200]
+    )
+    return {"trackings": trackings, "request": context.get("request")}

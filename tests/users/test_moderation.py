@@ -127,3 +127,33 @@ class TestAudit:
         entry.reason = "rewritten"
         with pytest.raises(ValueError):
             entry.save()
+
+
+class TestSuspendInAdmin:
+    def test_moderator_suspends_with_a_reason_from_the_admin(self, client, moderator):
+        target = UserFactory()
+        client.force_login(moderator)
+        url = reverse("admin:users_user_changelist")
+        page = client.post(url, {"action": "suspend", "_selected_action": [target.pk]})
+        assert "Suspend members" in page.content.decode()
+        client.post(
+            url,
+            {
+                "action": "suspend",
+                "_selected_action": [target.pk],
+                "reason": "Spam links",
+                "until": "",
+            },
+        )
+        target.refresh_from_db()
+        assert target.is_suspended and target.suspension_reason == "Spam links"
+        assert AuditEntry.objects.filter(action="suspend member", actor=moderator).exists()
+        client.post(url, {"action": "lift_suspension", "_selected_action": [target.pk]})
+        target.refresh_from_db()
+        assert not target.is_suspended
+
+    def test_moderators_cannot_grant_rights(self, client, moderator):
+        target = UserFactory()
+        client.force_login(moderator)
+        html = client.get(reverse("admin:users_user_change", args=[target.pk])).content.decode()
+        assert 'name="is_superuser"' not in html and 'name="groups"' not in html

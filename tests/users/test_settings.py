@@ -130,3 +130,19 @@ def test_time_zone_choices_are_real_zones():
     names = [name for name, _ in time_zone_choices()]
     assert "America/New_York" in names
     assert all(zoneinfo.ZoneInfo(n) for n in names[:5])
+
+
+def test_settings_list_tracked_stories_and_stop_tracking(client, member, published_story):
+    from comments.models import Tracking
+    from comments.services import tracking_start
+
+    tracking_start(member=member, story=published_story)
+    client.force_login(member)
+    html = client.get(reverse("settings:index")).content.decode()
+    assert "Stories you track" in html and published_story.title in html
+    response = client.post(
+        reverse("comments:track", args=[published_story.pk]),
+        {"action": "stop", "next": reverse("settings:index")},
+    )
+    assert response["Location"] == reverse("settings:index")
+    assert not Tracking.objects.exists()
