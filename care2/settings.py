@@ -393,6 +393,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "petitions.tasks.delete_unconfirmed_task",
             "schedule": 60 * 60,
         },
+        "petitions-resend-confirmations": {
+            "task": "petitions.tasks.confirmations_resend_task",
+            "schedule": 60,
+        },
         "petitions-erase-emails": {
             "task": "petitions.tasks.erase_emails_task",
             "schedule": 6 * 60 * 60,

@@ -150,6 +150,10 @@ class Signature(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the confirmation e-mail went out. A pending signature without it is work the
+    # broker missed (it was down): a periodic sweep sends it again. The signature row is
+    # its own outbox, so the sign request writes nothing more.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     invalidated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -167,6 +171,11 @@ class Signature(models.Model):
             ),
         ]
         indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(confirmation_sent_at__isnull=True, status="pending"),
+                name="signature_unsent_idx",
+            ),
             models.Index(
                 fields=["petition", "-confirmed_at"],
                 condition=models.Q(status="confirmed"),

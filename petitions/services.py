@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 
+from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
 from care2.users.services import user_has_verified_email
@@ -260,7 +261,7 @@ def petition_update_post(*, petition: Petition, by: User, title: str, body: str)
         raise PetitionError("An update needs a title and some text.")
     with transaction.atomic():
         update = PetitionUpdate.objects.create(petition=petition, title=title[:150], body=body)
-        notify_update_task.delay_on_commit(update.pk)
+        enqueue_on_commit(notify_update_task, update.pk)
     return update
 
 
@@ -411,7 +412,9 @@ def signature_sign_reader(
                 ip=ip,
                 status=Signature.Status.PENDING,
             )
-            send_confirmation_task.delay_on_commit(signature.pk)
+            # robust: with the broker down the signature still commits and the page
+            # answers; the sweep (confirmations_resend_task) sends the e-mail later.
+            transaction.on_commit(lambda: send_confirmation_task.delay(signature.pk), robust=True)
     except IntegrityError:
         raise _already_signed(petition, email) from None
     return signature
@@ -613,3 +616,20 @@ def confirmation_urls(*, signature: Signature) -> dict[str, str]:
             args=[signature_token(signature=signature, purpose="withdraw")],
         ),
     }
+
+
+def signatures_unsent_confirmations(*, older_than_seconds: int = 60, limit: int = 1000):
+    """Pending reader signatures whose confirmation e-mail has not gone out (the broker
+    was down when they were made), oldest first, still within the link's validity."""
+    now = timezone.now()
+    return list(
+        Signature.objects.filter(
+            status=Signature.Status.PENDING,
+            email__isnull=False,
+            confirmation_sent_at__isnull=True,
+            created_at__lte=now - datetime.timedelta(seconds=older_than_seconds),
+            created_at__gte=now - datetime.timedelta(days=settings.PETITION_CONFIRM_LINK_DAYS),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from petitions import services
 from petitions.models import Signature
@@ -25,7 +26,12 @@ def send_confirmation_task(signature_id: int) -> bool:
     """
     signature = (
         Signature.objects.select_related("petition")
-        .filter(pk=signature_id, status=Signature.Status.PENDING, email__isnull=False)
+        .filter(
+            pk=signature_id,
+            status=Signature.Status.PENDING,
+            email__isnull=False,
+            confirmation_sent_at__isnull=True,
+        )
         .first()
     )
     if signature is None:
@@ -48,7 +54,21 @@ def send_confirmation_task(signature_id: int) -> bool:
         from_email=None,
         recipient_list=[signature.email],
     )
+    Signature.objects.filter(pk=signature.pk).update(confirmation_sent_at=timezone.now())
     return True
+
+
+@shared_task(name="petitions.tasks.confirmations_resend_task", acks_late=True)
+def confirmations_resend_task() -> int:
+    """Periodic: send the confirmation e-mails the broker missed while it was down."""
+    sent = 0
+    for signature_id in services.signatures_unsent_confirmations():
+        try:
+            send_confirmation_task.delay(signature_id)
+        except Exception:  # broker still down: try again at the next run
+            break
+        sent += 1
+    return sent
 
 
 @shared_task(name="petitions.tasks.notify_update_task", acks_late=True)

@@ -1,6 +1,7 @@
 """Nothing is lost when a part fails: Redis stopped and restarted, a worker killed with
 SIGKILL mid-task, database connections dropped. Real processes, on this machine only."""
 
+import datetime
 import os
 import shutil
 import signal
@@ -115,7 +116,8 @@ class Worker:
         )  # fmt: skip
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text()
 
     def kill(self):
@@ -308,3 +310,40 @@ def test_healthz_reports_a_down_broker(client, broker):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
+
+
+@needs_services
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_redis_down_while_a_reader_signs_loses_nothing(client, broker, tmp_path):
+    from petitions.models import Signature
+    from petitions.tasks import confirmations_resend_task
+    from tests.petitions.factories import PetitionFactory
+
+    petition = PetitionFactory()
+    broker.stop()
+    response = client.post(
+        reverse("petitions:sign", args=[petition.pk]),
+        {"first_name": "Ana", "last_name": "Reyes", "email": "ana@example.org", "country": "FR"},
+    )
+    assert response.status_code == 302  # the page works: "check your e-mail"
+    signature = Signature.objects.get()
+    assert signature.confirmation_sent_at is None
+
+    broker.start()
+    worker = Worker(broker.url, tmp_path, "confirmations")
+    try:
+        Signature.objects.filter(pk=signature.pk).update(
+            created_at=signature.created_at - datetime.timedelta(minutes=5)
+        )
+        assert confirmations_resend_task() == 1
+        wait_for(
+            lambda: Signature.objects.filter(
+                pk=signature.pk, confirmation_sent_at__isnull=False
+            ).exists(),
+            what="the confirmation e-mail to go out",
+        )
+    finally:
+        worker.stop()
+    assert "Please confirm your signature" in worker.output()
+    assert confirmations_resend_task() == 0  # sent once
