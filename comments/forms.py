@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from comments.models import Comment, CommentReport
@@ -22,6 +24,7 @@ class CommentForm(forms.Form):
         },
     )
     track = forms.BooleanField(label=TRACK_LABEL, required=False)
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args, show_track: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +37,7 @@ class CommentForm(forms.Form):
 class CommentEditForm(CommentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, show_track=False, **kwargs)
+        del self.fields["submission_key"]
         self.fields["body"].label = "Your comment"
 
 

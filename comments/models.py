@@ -73,6 +73,9 @@ class Comment(models.Model):
     )
     removal_reason = models.CharField(max_length=20, choices=RemovalReason.choices, blank=True)
     removal_note = models.CharField(max_length=500, blank=True)
+    # A fresh key in every rendered comment form: a double click or a resubmitted page
+    # posts the same key, and the unique constraint makes the second post a no-op.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
     # Members' reports (CommentReport rows), counted with F() as each one is made.
     report_count = models.PositiveIntegerField(default=0, editable=False)
     hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -98,6 +101,11 @@ class Comment(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="comment_submitted_once",
+            ),
             models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
             models.CheckConstraint(condition=models.Q(depth__gte=1), name="comment_depth_positive"),
             models.CheckConstraint(

@@ -78,8 +78,12 @@ def comment_create(
     parent: Comment | None = None,
     track: bool = False,
     created_at: datetime.datetime | None = None,
+    submission_key=None,
 ) -> Comment:
     """Post a comment on a published story, or a reply to one of its comments.
+
+    ``submission_key`` (from the form) makes a double-submitted form post once: the
+    second request gets the first one's comment back.
 
     Pays the author in credits, tracks the story if asked, and (once committed) sends a
     personal message to the story's other trackers.
@@ -98,6 +102,29 @@ def comment_create(
             raise CommentError("That comment is gone, so it can't be replied to.")
         parent = _attach_point(parent)
     html = sanitize_comment(text)
+    if submission_key is not None:
+        earlier = Comment.objects.filter(author=author, submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier
+    try:
+        return _comment_insert(
+            author=author,
+            story=story,
+            parent=parent,
+            text=text,
+            html=html,
+            track=track,
+            created_at=created_at,
+            submission_key=submission_key,
+        )
+    except IntegrityError:
+        earlier = Comment.objects.filter(author=author, submission_key=submission_key).first()
+        if submission_key is None or earlier is None:
+            raise
+        return earlier  # the same form, submitted twice at once
+
+
+def _comment_insert(*, author, story, parent, text, html, track, created_at, submission_key):
     with transaction.atomic():
         # The conditional UPDATE both counts the comment and refuses a story that stopped
         # being published since the page was shown (it rolls the comment back).
@@ -115,6 +142,7 @@ def comment_create(
             body=text,
             body_html=html,
             created_at=created_at or timezone.now(),
+            submission_key=submission_key,
         )
         # The path ends with the comment's own id, known only after the insert.
         comment.path = f"{comment.path}{path_segment(comment.pk)}"

@@ -55,6 +55,7 @@ def _post(request, *, story: Story, parent: Comment | None):
                     body=form.cleaned_data["body"],
                     parent=parent,
                     track=form.cleaned_data.get("track", False),
+                    submission_key=form.cleaned_data.get("submission_key"),
                 )
             except services.CommentError as error:
                 form.add_error("body", error.message)

@@ -40,6 +40,10 @@
       }).join(" "));
     });
     reply.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+    // Each form posts once: the reply gets a key of its own (none if the browser has no
+    // randomUUID, which only turns off the double-submit guard for this reply).
+    var key = reply.querySelector("input[name=submission_key]");
+    if (key) key.value = window.crypto && crypto.randomUUID ? crypto.randomUUID() : "";
     var textarea = reply.querySelector("textarea");
     if (textarea) textarea.value = "";
     var label = reply.querySelector("label");
