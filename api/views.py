@@ -17,6 +17,8 @@ from django_ratelimit.core import is_ratelimited
 
 from care2.pagecache import _generation
 from comments.selectors import story_thread
+from petitions.models import Petition
+from petitions.selectors import petitions_newest
 from stories.models import Story
 
 PAGE_SIZE = 50
@@ -109,5 +111,46 @@ def story_detail(request, pk):
             "deleted": not comment.is_visible,
         }
         for comment in story_thread(story=story)
+    ]
+    return 200, data
+
+
+def _petition(petition, request):
+    return {
+        "id": petition.pk,
+        "title": petition.title,
+        "target": petition.target,
+        "url": request.build_absolute_uri(petition.get_absolute_url()),
+        "category": petition.category.name,
+        "started_by": _member(petition.creator),
+        "status": petition.status,
+        "signatures": petition.confirmed_count,
+        "goal": petition.goal,
+        "deadline": petition.deadline.isoformat() if petition.deadline else None,
+        "created_at": petition.created_at.isoformat(),
+    }
+
+
+@public_json
+def petition_list(request):
+    """Open petitions, newest first, 50 a page (?page=N)."""
+    page = Paginator(petitions_newest(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return 200, {
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "results": [_petition(p, request) for p in page.object_list],
+    }
+
+
+@public_json
+def petition_detail(request, pk):
+    """One petition with its count, its text (sanitized HTML) and the creator's updates."""
+    petition = get_object_or_404(Petition.objects.visible().for_listing(), pk=pk)
+    data = _petition(petition, request)
+    data["why_html"] = petition.why_html
+    data["updates"] = [
+        {"title": u.title, "body": u.body, "created_at": u.created_at.isoformat()}
+        for u in petition.updates.order_by("created_at")
     ]
     return 200, data

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from petitions import selectors, services
 from petitions.models import Petition, PetitionUpdate, Signature
+from petitions.search import petitions_reindex
 
 
 class ReasonActionForm(ActionForm):
@@ -76,6 +77,10 @@ class PetitionAdmin(admin.ModelAdmin):
     inlines = [UpdateInline]
     action_form = ReasonActionForm
     actions = ["hide", "unhide", "close"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        petitions_reindex(petition_ids=[form.instance.pk])
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_count()

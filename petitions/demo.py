@@ -234,4 +234,8 @@ def load(*, stdout) -> None:
             created_at=created_at + span * 0.6,
         )
         created += 1
+    if created:
+        from petitions.search import petitions_reindex
+
+        petitions_reindex()
     stdout.write(f"Petitions: {created} created, {Petition.objects.count()} in all.")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
@@ -74,6 +75,8 @@ class Petition(models.Model):
     # Set once the signers' e-mail addresses have been erased (PETITION_ERASE_EMAILS_AFTER_DAYS).
     emails_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Weighted full-text vector, kept by petitions.search.petitions_reindex (PostgreSQL).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PetitionQuerySet.as_manager()
 

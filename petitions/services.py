@@ -28,6 +28,7 @@ from care2.users.services import user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from petitions.images import ImageRejected, ProcessedImage, process_image
 from petitions.models import CountShard, Petition, PetitionUpdate, Signature
+from petitions.search import petitions_reindex
 from petitions.text import sanitize_text
 from stories.models import Category, Story
 
@@ -161,6 +162,7 @@ def petition_start(
         petition.image_width = processed.width
         petition.image_height = processed.height
     petition.save()
+    petitions_reindex(petition_ids=[petition.pk])
     if story is not None:
         pages_changed()  # the story page lists the petitions grown from it
     return petition

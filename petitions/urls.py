@@ -1,6 +1,13 @@
 from django.urls import path
 
 from petitions import views
+from petitions.feeds import (
+    CategoryPetitionFeed,
+    NewestPetitionFeed,
+    PetitionFeed,
+    VictoryFeed,
+    atom,
+)
 
 app_name = "petitions"
 
@@ -22,4 +29,14 @@ urlpatterns = [
     path("<int:pk>/signatures.csv", views.petition_csv, name="csv"),
     path("<int:pk>/embed/", views.petition_embed, name="embed"),
     path("<int:pk>/<str:slug>/", views.petition_detail, name="detail"),
+    path("feeds/featured.rss", PetitionFeed(), name="feed_rss"),
+    path("feeds/featured.atom", atom(PetitionFeed)(), name="feed_atom"),
+    path("feeds/newest.rss", NewestPetitionFeed(), name="feed_newest_rss"),
+    path("feeds/newest.atom", atom(NewestPetitionFeed)(), name="feed_newest_atom"),
+    path("feeds/victories.rss", VictoryFeed(), name="feed_victories_rss"),
+    path("feeds/victories.atom", atom(VictoryFeed)(), name="feed_victories_atom"),
+    path("feeds/category/<slug:slug>.rss", CategoryPetitionFeed(), name="feed_category_rss"),
+    path(
+        "feeds/category/<slug:slug>.atom", atom(CategoryPetitionFeed)(), name="feed_category_atom"
+    ),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
@@ -45,8 +46,18 @@ def _gone(request, petition: Petition):
 # --- Lists ---------------------------------------------------------------------------
 
 
+FEEDS = {
+    "featured": ("petitions:feed_rss", "petitions:feed_atom"),
+    "newest": ("petitions:feed_newest_rss", "petitions:feed_newest_atom"),
+    "victories": ("petitions:feed_victories_rss", "petitions:feed_victories_atom"),
+    "category": ("petitions:feed_category_rss", "petitions:feed_category_atom"),
+}
+
+
 def _listing(request, *, queryset, title, section, **context):
     page = Paginator(queryset, settings.PETITIONS_PER_PAGE).get_page(request.GET.get("page"))
+    args = [context["category"].slug] if section == "category" else []
+    feeds = tuple(reverse(name, args=args) for name in FEEDS[section])
     return render(
         request,
         "petitions/petition_list.html",
@@ -56,6 +67,7 @@ def _listing(request, *, queryset, title, section, **context):
             "title": title,
             "section": section,
             "categories": Category.objects.all(),
+            "feeds": feeds,
             **context,
         },
     )

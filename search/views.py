@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from petitions.search import petitions_search
 from search.forms import SearchForm
 from stories.search import stories_search
 
@@ -15,10 +16,6 @@ def highlight(snippet: str | None) -> str:
 
 
 def _petitions(data):
-    try:
-        from petitions.search import petitions_search
-    except ImportError:  # petitions search not installed
-        return None
     return petitions_search(
         text=data["words"], category=data.get("category"), since=data.get("since_at")
     )
