@@ -97,3 +97,9 @@ def test_petition_api(client, petitions):
     assert detail["signatures"] == 1 and detail["target"] == "Riverside council"
     assert "email" not in str(detail)
     assert client.get(reverse("api:petition", args=[petitions["hidden"].pk])).status_code == 404
+
+
+def test_sitemap_lists_visible_petitions(client, petitions):
+    xml = client.get("/sitemap.xml").content.decode()
+    assert petitions["trees"].get_absolute_url() in xml
+    assert petitions["hidden"].get_absolute_url() not in xml
