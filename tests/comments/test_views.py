@@ -358,15 +358,13 @@ def test_comments_count_toward_most_active_today(client, member, category):
     assert busy.title in html.split("Most Active Today", 1)[1]
 
 
-def test_story_page_with_1000_comments_renders_quickly(client, story):
-    import time
-
+def test_story_page_with_1000_comments_renders_every_comment(client, story):
+    """A flat list in thread order: no recursion however deep or long the thread.
+    (How fast it renders is measured in bench/, never asserted here.)"""
     bulk_thread(story=story, authors=[UserFactory() for _ in range(50)], count=1000)
-    start = time.perf_counter()
     response = client.get(story.get_absolute_url())
-    elapsed = time.perf_counter() - start
     assert response.status_code == 200
-    assert elapsed < 3, elapsed
+    assert response.content.decode().count('id="comment-') >= 1000
 
 
 class TestReaderPageCache:
