@@ -19,7 +19,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint format venv services chromium migrate demo check-migrations bench bench-petitions worker
+.PHONY: help run test lint format venv services chromium axe migrate demo check-migrations bench bench-petitions worker
 
 help:
 	@echo "make run    - set up and serve the site with demo content at http://$(HOST):$(PORT)"
@@ -61,10 +61,19 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing Debian's npm for the accessibility tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+axe: node_modules/axe-core/axe.min.js
+
 check-migrations: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 
-test: venv chromium services
+test: venv chromium services axe
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -15,6 +15,9 @@ def story_comments(context, story):
 
     A constant number of queries whatever the thread's size: the thread (one), and for a
     signed-in member whether they track the story and have a verified e-mail.
+
+    ``last_visit`` in the page's context (the member's previous visit, None the first
+    time) marks the comments written since by others as new to them.
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -23,6 +26,9 @@ def story_comments(context, story):
     is_open = story.status == story.Status.PUBLISHED
     suspended = signed_in and user.is_suspended
     can_comment = is_open and signed_in and not suspended and user_has_verified_email(user)
+    thread = selectors.story_thread(story=story, viewer=user)
+    since = context.get("last_visit") if signed_in else None
+    new_count = _mark_new(thread, viewer=user, since=since)
     return {
         "story": story,
         "story_url": story.get_absolute_url(),
@@ -30,7 +36,9 @@ def story_comments(context, story):
         "user": user,
         "csrf_token": context.get("csrf_token"),
         "csp_nonce": context.get("csp_nonce"),
-        "thread": selectors.story_thread(story=story, viewer=user),
+        "thread": thread,
+        "new_count": new_count,
+        "first_new": next((comment for comment in thread if comment.is_new), None),
         "is_open": is_open,
         "signed_in": signed_in,
         "can_comment": can_comment,
@@ -39,6 +47,21 @@ def story_comments(context, story):
         "form": CommentForm(show_track=not is_tracking) if can_comment else None,
         "edit_minutes": settings.COMMENT_EDIT_MINUTES,
     }
+
+
+def _mark_new(thread, *, viewer, since) -> int:
+    """Sets ``is_new`` on each comment: shown, written by someone else after ``since``
+    (the viewer's previous visit; nothing is new on a first visit). Returns how many."""
+    count = 0
+    for comment in thread:
+        comment.is_new = bool(
+            since is not None
+            and comment.is_visible
+            and comment.author_id != getattr(viewer, "pk", None)
+            and comment.created_at > since
+        )
+        count += comment.is_new
+    return count
 
 
 MEMBER_COMMENTS_PER_PAGE = 20

@@ -2,48 +2,70 @@
 (function () {
   "use strict";
 
-  // Theme toggle: light / dark, remembered in this browser; the system setting otherwise.
+  // Theme: light / dark, remembered in this browser; the system setting otherwise.
+  // This file loads in <head> (not deferred) so a remembered theme applies before the
+  // first paint; everything that needs the page waits for it below.
   var root = document.documentElement;
-  var toggle = document.getElementById("theme-toggle");
-  function systemDark() {
-    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
-  }
-  function current() {
-    return root.dataset.theme || (systemDark() ? "dark" : "light");
-  }
-  function label() {
-    if (toggle) toggle.textContent = current() === "dark" ? "Light theme" : "Dark theme";
-  }
   try {
     var saved = localStorage.getItem("theme");
     if (saved === "dark" || saved === "light") root.dataset.theme = saved;
   } catch (e) { /* storage blocked: follow the system */ }
-  if (toggle) {
+
+  function systemDark() {
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+  function currentTheme() {
+    return root.dataset.theme || (systemDark() ? "dark" : "light");
+  }
+
+  function enhanceThemeToggle() {
+    var toggle = document.getElementById("theme-toggle");
+    if (!toggle) return;
+    function label() {
+      toggle.textContent = currentTheme() === "dark" ? "Light theme" : "Dark theme";
+    }
     toggle.hidden = false;
     label();
     toggle.addEventListener("click", function () {
-      var next = current() === "dark" ? "light" : "dark";
+      var next = currentTheme() === "dark" ? "light" : "dark";
       root.dataset.theme = next;
       try { localStorage.setItem("theme", next); } catch (e) { /* not remembered */ }
       label();
     });
+    // The system switching while the page is open relabels the toggle (no choice saved).
+    if (window.matchMedia) {
+      var query = window.matchMedia("(prefers-color-scheme: dark)");
+      if (query.addEventListener) query.addEventListener("change", label);
+    }
   }
 
-  // "Noted by": replace the link with the list, loaded after the page.
-  var notedBy = document.getElementById("noted-by");
-  if (notedBy && notedBy.dataset.src && window.fetch) {
-    var link = notedBy.innerHTML;
-    notedBy.textContent = "Loading Noted By… Please wait";
-    fetch(notedBy.dataset.src, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.text();
-      })
-      .then(function (html) {
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        notedBy.replaceChildren.apply(notedBy, Array.from(doc.body.childNodes));
-        notedBy.dataset.loaded = "true";
-      })
-      .catch(function () { notedBy.innerHTML = link; });
+  function enhanceNotedBy() {
+    // "Noted by": replace the link with the list, loaded after the page.
+    var notedBy = document.getElementById("noted-by");
+    if (notedBy && notedBy.dataset.src && window.fetch) {
+      var link = notedBy.innerHTML;
+      notedBy.textContent = "Loading Noted By… Please wait";
+      fetch(notedBy.dataset.src, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          notedBy.replaceChildren.apply(notedBy, Array.from(doc.body.childNodes));
+          notedBy.dataset.loaded = "true";
+        })
+        .catch(function () { notedBy.innerHTML = link; });
+    }
+  }
+
+  function enhance() {
+    enhanceThemeToggle();
+    enhanceNotedBy();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enhance);
+  } else {
+    enhance();
   }
 })();
