@@ -118,3 +118,16 @@ def test_media_go_to_s3_when_a_bucket_is_configured():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["storages.backends.s3.S3Storage", "care2-media"]
+
+
+def test_makefile_names_what_to_install_without_python_312():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-B", "venv", "PYTHON="],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Python 3.12 or newer is needed" in result.stderr
+    assert "python3.13" in result.stderr and "python3.12" in result.stderr
