@@ -189,6 +189,13 @@ class Signature(models.Model):
                 condition=models.Q(status="pending"),
                 name="signature_pending_idx",
             ),
+            # The signers' comments on the petition page: the newest few that say
+            # something, without walking every silent signature of a busy petition.
+            models.Index(
+                fields=["petition", "-confirmed_at"],
+                condition=models.Q(status="confirmed") & ~models.Q(comment=""),
+                name="signature_commented_idx",
+            ),
             models.Index(fields=["petition", "ip"], name="signature_petition_ip_idx"),
             models.Index(fields=["email"], name="signature_email_idx"),
         ]

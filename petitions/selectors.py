@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -94,6 +95,9 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
     )
 
 
+CHART_CACHE_SECONDS = 60
+
+
 @dataclass(frozen=True)
 class ChartBar:
     day: datetime.date
@@ -120,15 +124,22 @@ def signatures_per_day(*, petition: Petition, days: int = 30) -> Chart:
     today = timezone.localdate()
     first_day = today - datetime.timedelta(days=days - 1)
     since = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
-    counts = dict(
-        Signature.objects.filter(
-            petition=petition, status=Signature.Status.CONFIRMED, confirmed_at__gte=since
+    # Counting a busy petition's month of rows takes tens of milliseconds (70 ms for
+    # 200,000 signatures), on every view of its page: the bars are kept for a minute
+    # (the count shown beside them is exact, from the counter shards).
+    key = f"petitions:per_day:{petition.pk}:{days}:{first_day.isoformat()}:{tz}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            Signature.objects.filter(
+                petition=petition, status=Signature.Status.CONFIRMED, confirmed_at__gte=since
+            )
+            .annotate(day=TruncDate("confirmed_at", tzinfo=tz))
+            .values_list("day")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .annotate(day=TruncDate("confirmed_at", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+        cache.set(key, counts, CHART_CACHE_SECONDS)
     width, height, gap = 600, 120, 2
     bar_width = width / days
     peak = max(counts.values(), default=0)

@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.core.cache import cache
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,26 +24,43 @@ def _recent_count(model, since):
     )
 
 
+MOST_ACTIVE_CACHE_SECONDS = 60
+
+
 def most_active_today(*, category: Category, exclude: Story | None = None, limit: int = 5):
     """Stories of ``category`` with the most vets and comments in the last 24 hours.
 
     Comments are counted through the reverse relation ``comments`` that the comments
     app adds to Story, so this layer never imports the one above it.
+
+    A sidebar, not a count anyone relies on: kept per category for a minute
+    (MOST_ACTIVE_CACHE_SECONDS), so the story page does not aggregate a day of activity
+    over the whole category on every view a member makes.
     """
+    key = f"stories:most_active:{category.pk}:{limit}"
+    stories = cache.get(key)
+    if stories is None:
+        stories = _most_active_today(category=category, limit=limit + 1)
+        cache.set(key, stories, MOST_ACTIVE_CACHE_SECONDS)
+    exclude_pk = exclude.pk if exclude is not None else None
+    return [s for s in stories if s.pk != exclude_pk][:limit]
+
+
+def _most_active_today(*, category: Category, limit: int):
     since = timezone.now() - datetime.timedelta(hours=24)
     activity = _recent_count(Vet, since)
-    recently_active = Q(pk__in=Vet.objects.filter(created_at__gte=since).values("story_id"))
+    # EXISTS, one index probe per story: "pk IN (a day of comments)" made PostgreSQL
+    # rescan the whole day's comments for every story of the category.
+    recently_active = Exists(Vet.objects.filter(story=OuterRef("pk"), created_at__gte=since))
     comment_model = next(
         (f.related_model for f in Story._meta.related_objects if f.name == "comments"), None
     )
     if comment_model is not None:
         activity = activity + _recent_count(comment_model, since)
-        recently_active |= Q(
-            pk__in=comment_model.objects.filter(created_at__gte=since).values("story_id")
+        recently_active |= Exists(
+            comment_model.objects.filter(story=OuterRef("pk"), created_at__gte=since)
         )
     qs = Story.objects.published().filter(recently_active, category=category)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
     return list(
         qs.annotate(activity=activity)
         .order_by("-activity", "-published_at")

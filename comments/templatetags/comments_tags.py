@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.urls import reverse
 
 from care2.users.services import user_has_verified_email
 from comments import selectors
@@ -27,6 +28,7 @@ def story_comments(context, story):
     suspended = signed_in and user.is_suspended
     can_comment = is_open and signed_in and not suspended and user_has_verified_email(user)
     thread = selectors.story_thread(story=story, viewer=user)
+    _add_urls(thread)
     since = context.get("last_visit") if signed_in else None
     new_count = _mark_new(thread, viewer=user, since=since)
     return {
@@ -47,6 +49,35 @@ def story_comments(context, story):
         "form": CommentForm(show_track=not is_tracking) if can_comment else None,
         "edit_minutes": settings.COMMENT_EDIT_MINUTES,
     }
+
+
+_SENTINEL = 987654321
+URL_NAMES = {
+    "reply_url": "comments:reply",
+    "edit_url": "comments:edit",
+    "delete_url": "comments:delete",
+    "remove_url": "comments:remove",
+    "report_url": "comments:report",
+}
+
+
+def _url_pattern(name: str) -> tuple[str, str]:
+    """The URL of ``name`` for any pk, as the text before and after the pk."""
+    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
+    return before, after
+
+
+def _add_urls(thread) -> None:
+    """Sets each comment's action URLs (``reply_url``, ``edit_url``, ``delete_url``,
+    ``remove_url``, ``report_url``) and ``author_url``: one ``reverse()`` per kind of
+    link instead of several per comment, which was a fifth of a long thread's rendering
+    time (bench/README.md)."""
+    patterns = {attr: _url_pattern(name) for attr, name in URL_NAMES.items()}
+    author_before, author_after = _url_pattern("users:profile")
+    for comment in thread:
+        for attr, (before, after) in patterns.items():
+            setattr(comment, attr, f"{before}{comment.pk}{after}")
+        comment.author_url = f"{author_before}{comment.author_id}{author_after}"
 
 
 def _mark_new(thread, *, viewer, since) -> int:
