@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
 
-from care2.pagecache import _generation
+from care2.pagecache import generation
 from comments.selectors import story_thread
 from petitions.models import Petition
 from petitions.selectors import petitions_newest
@@ -38,7 +38,7 @@ def public_json(view):
         if is_ratelimited(request, group="api", key="ip", rate=settings.API_RATE, increment=True):
             return JsonResponse({"error": "Too many requests; slow down."}, status=429)
         digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-        key = f"api:{_generation()}:{digest}"
+        key = f"api:{generation()}:{digest}"
         cached = cache.get(key)
         if cached is None:
             status, data = view(request, *args, **kwargs)

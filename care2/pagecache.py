@@ -16,7 +16,7 @@ from django.db import transaction
 GENERATION_KEY = "pagecache:generation"
 
 
-def _generation() -> int:
+def generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, 1, timeout=None)
@@ -52,7 +52,7 @@ def cached_for_readers(view):
         if timeout <= 0 or not _cacheable_request(request):
             return view(request, *args, **kwargs)
         digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-        key = f"pagecache:{_generation()}:{digest}"
+        key = f"pagecache:{generation()}:{digest}"
         cached = cache.get(key)
         if cached is not None:
             from django.http import HttpResponse

@@ -4,6 +4,7 @@ Views, admin actions and tasks all call these; every rule that must hold under
 concurrency is backed by a database constraint or a conditional UPDATE.
 """
 
+import contextlib
 import datetime
 import hashlib
 from dataclasses import dataclass
@@ -266,21 +267,46 @@ def story_unsave(*, member: User, story: Story) -> bool:
     return bool(deleted)
 
 
+#: A member reloading a story within this time does not move their visit mark: a page
+#: view stays a read, and a comment posted in that minute may show as new once more.
+VISIT_REFRESH = datetime.timedelta(minutes=1)
+
+
 def story_visit(*, member: User, story: Story) -> datetime.datetime | None:
     """Record that the member opened the story now; returns their previous visit (None
     the first time), which marks the comments that are new to them.
 
     A soft marker: two tabs racing may both see the same previous visit, which is fine;
-    the unique constraint keeps one row."""
+    the unique constraint keeps one row. Written at most once a minute per member and
+    story (VISIT_REFRESH), without waiting for the disk (``_soft_write``): losing the last
+    moment of visit marks in a database crash only shows a few comments as new again."""
     from stories.models import StoryVisit
 
     now = timezone.now()
     visits = StoryVisit.objects.filter(member=member, story=story)
     previous = visits.values_list("last_seen_at", flat=True).first()
     if previous is None:
-        StoryVisit.objects.bulk_create(
-            [StoryVisit(member=member, story=story, last_seen_at=now)], ignore_conflicts=True
-        )
-    else:
-        visits.update(last_seen_at=now)
+        with _soft_write():
+            StoryVisit.objects.bulk_create(
+                [StoryVisit(member=member, story=story, last_seen_at=now)],
+                ignore_conflicts=True,
+            )
+    elif now - previous >= VISIT_REFRESH:
+        with _soft_write():
+            visits.update(last_seen_at=now)
     return previous
+
+
+@contextlib.contextmanager
+def _soft_write():
+    """A transaction whose commit does not wait for the WAL to reach the disk
+    (PostgreSQL's ``synchronous_commit = off`` for this transaction only): for marks
+    that are cheap to lose, written on page views."""
+    if connection.in_atomic_block:  # in a caller's transaction: its commit decides
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield

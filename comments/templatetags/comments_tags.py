@@ -1,11 +1,11 @@
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.urls import reverse
 
 from care2.users.services import user_has_verified_email
-from comments import selectors
+from comments import fragments, selectors
 from comments.forms import CommentForm
+from comments.services import can_moderate, edit_cutoff
 
 register = template.Library()
 
@@ -14,8 +14,9 @@ register = template.Library()
 def story_comments(context, story):
     """The comment thread, the comment form and the track toggle of a story page.
 
-    A constant number of queries whatever the thread's size: the thread (one), and for a
-    signed-in member whether they track the story and have a verified e-mail.
+    A constant number of queries whatever the thread's size: the thread (one, none when
+    its shared rendering is cached: comments.fragments), and for a signed-in member
+    whether they track the story, have a verified e-mail and may moderate.
 
     ``last_visit`` in the page's context (the member's previous visit, None the first
     time) marks the comments written since by others as new to them.
@@ -27,10 +28,17 @@ def story_comments(context, story):
     is_open = story.status == story.Status.PUBLISHED
     suspended = signed_in and user.is_suspended
     can_comment = is_open and signed_in and not suspended and user_has_verified_email(user)
-    thread = selectors.story_thread(story=story, viewer=user)
-    _add_urls(thread)
-    since = context.get("last_visit") if signed_in else None
-    new_count = _mark_new(thread, viewer=user, since=since)
+    thread = fragments.personalize(
+        fragments.thread_fragment(story),
+        fragments.Viewer(
+            pk=user.pk if signed_in else None,
+            can_comment=can_comment,
+            moderator=signed_in and can_moderate(user),
+            suspended=suspended,
+            since=context.get("last_visit") if signed_in else None,
+            edit_cutoff=edit_cutoff() if signed_in else None,
+        ),
+    )
     return {
         "story": story,
         "story_url": story.get_absolute_url(),
@@ -39,8 +47,6 @@ def story_comments(context, story):
         "csrf_token": context.get("csrf_token"),
         "csp_nonce": context.get("csp_nonce"),
         "thread": thread,
-        "new_count": new_count,
-        "first_new": next((comment for comment in thread if comment.is_new), None),
         "is_open": is_open,
         "signed_in": signed_in,
         "can_comment": can_comment,
@@ -49,50 +55,6 @@ def story_comments(context, story):
         "form": CommentForm(show_track=not is_tracking) if can_comment else None,
         "edit_minutes": settings.COMMENT_EDIT_MINUTES,
     }
-
-
-_SENTINEL = 987654321
-URL_NAMES = {
-    "reply_url": "comments:reply",
-    "edit_url": "comments:edit",
-    "delete_url": "comments:delete",
-    "remove_url": "comments:remove",
-    "report_url": "comments:report",
-}
-
-
-def _url_pattern(name: str) -> tuple[str, str]:
-    """The URL of ``name`` for any pk, as the text before and after the pk."""
-    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
-    return before, after
-
-
-def _add_urls(thread) -> None:
-    """Sets each comment's action URLs (``reply_url``, ``edit_url``, ``delete_url``,
-    ``remove_url``, ``report_url``) and ``author_url``: one ``reverse()`` per kind of
-    link instead of several per comment, which was a fifth of a long thread's rendering
-    time (bench/README.md)."""
-    patterns = {attr: _url_pattern(name) for attr, name in URL_NAMES.items()}
-    author_before, author_after = _url_pattern("users:profile")
-    for comment in thread:
-        for attr, (before, after) in patterns.items():
-            setattr(comment, attr, f"{before}{comment.pk}{after}")
-        comment.author_url = f"{author_before}{comment.author_id}{author_after}"
-
-
-def _mark_new(thread, *, viewer, since) -> int:
-    """Sets ``is_new`` on each comment: shown, written by someone else after ``since``
-    (the viewer's previous visit; nothing is new on a first visit). Returns how many."""
-    count = 0
-    for comment in thread:
-        comment.is_new = bool(
-            since is not None
-            and comment.is_visible
-            and comment.author_id != getattr(viewer, "pk", None)
-            and comment.created_at > since
-        )
-        count += comment.is_new
-    return count
 
 
 MEMBER_COMMENTS_PER_PAGE = 20

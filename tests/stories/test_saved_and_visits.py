@@ -51,3 +51,25 @@ def test_story_page_records_the_visit(client, member, published_story):
     client.logout()
     client.get(published_story.get_absolute_url())
     assert StoryVisit.objects.count() == 1
+
+
+def test_a_reload_within_a_minute_writes_nothing(member, published_story):
+    services.story_visit(member=member, story=published_story)
+    first = StoryVisit.objects.get().last_seen_at
+    assert services.story_visit(member=member, story=published_story) == first
+    assert StoryVisit.objects.get().last_seen_at == first
+    StoryVisit.objects.update(last_seen_at=first - services.VISIT_REFRESH)
+    services.story_visit(member=member, story=published_story)
+    assert StoryVisit.objects.get().last_seen_at > first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visit_marks_do_not_wait_for_the_disk(member, published_story):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.story_visit(member=member, story=published_story)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert "SET LOCAL synchronous_commit TO OFF" in sql
+    assert StoryVisit.objects.filter(member=member, story=published_story).exists()
