@@ -95,7 +95,29 @@ class MemberSignForm(forms.Form):
 COUNTRY_CHOICES = [("", "Choose your country"), *COUNTRIES]
 
 
+_RENDERED_SELECTS: dict[tuple, str] = {}
+
+
 class CountrySelect(forms.Select):
+    """The country <select>, rendered once per name, value and attributes and reused:
+    Django renders two templates per option, 500 for 250 countries, which was most of a
+    petition page's time (bench/README.md). Bounded, since a re-shown form may carry
+    any value."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (
+            name,
+            "" if value is None else str(value),
+            tuple(sorted({**self.attrs, **(attrs or {})}.items())),
+            type(renderer),
+        )
+        html = _RENDERED_SELECTS.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(_RENDERED_SELECTS) < 1000:
+                _RENDERED_SELECTS[key] = html
+        return html
+
     def __deepcopy__(self, memo):
         # Like Select's, without re-normalizing 250 choices for every form.
         obj = copy.copy(self)
