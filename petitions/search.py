@@ -5,10 +5,10 @@ Same design as stories.search: a weighted, GIN-indexed vector kept by
 on SQLite.
 """
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 
+from care2.search import ranked, uses_full_text
 from petitions.models import Petition
 
 REINDEX_SQL = """
@@ -17,10 +17,6 @@ UPDATE petitions_petition AS p SET search_vector =
     setweight(to_tsvector('english', coalesce(p.target, '')), 'A') ||
     setweight(to_tsvector('english', coalesce(p.why, '')), 'B')
 """
-
-
-def uses_full_text() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def petitions_reindex(*, petition_ids=None) -> None:
@@ -43,23 +39,7 @@ def petitions_search(*, text: str = "", category=None, since=None):
     if not text:
         return qs.order_by("-created_at", "-id")
     if uses_full_text():
-        query = SearchQuery(text, config="english", search_type="websearch")
-        return (
-            qs.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                snippet=SearchHeadline(
-                    "why",
-                    query,
-                    config="english",
-                    start_sel="\x02",
-                    stop_sel="\x03",
-                    max_words=35,
-                    min_words=15,
-                ),
-            )
-            .order_by("-rank", "-created_at")
-        )
+        return ranked(qs, text, snippet_of="why")
     for word in text.split():
         qs = qs.filter(
             Q(title__icontains=word) | Q(target__icontains=word) | Q(why__icontains=word)

@@ -6,10 +6,10 @@ simpler case-insensitive match answers.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 
+from care2.search import ranked, uses_full_text
 from stories.models import Story
 
 REINDEX_SQL = """
@@ -22,10 +22,6 @@ UPDATE stories_story AS s SET search_vector =
     setweight(to_tsvector('english', coalesce(s.summary, '')), 'B') ||
     setweight(to_tsvector('simple', coalesce(split_part(s.url_key, '/', 1), '')), 'C')
 """
-
-
-def uses_full_text() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def stories_reindex(*, story_ids=None) -> None:
@@ -60,23 +56,7 @@ def stories_search(*, text: str = "", tag: str = "", domain: str = "", category=
     if not text:
         return qs.order_by("-created_at", "-id")
     if uses_full_text():
-        query = SearchQuery(text, config="english", search_type="websearch")
-        return (
-            qs.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                snippet=SearchHeadline(
-                    "summary",
-                    query,
-                    config="english",
-                    start_sel="\x02",
-                    stop_sel="\x03",
-                    max_words=35,
-                    min_words=15,
-                ),
-            )
-            .order_by("-rank", "-created_at")
-        )
+        return ranked(qs, text, snippet_of="summary")
     words = text.split()
     for word in words:
         qs = qs.filter(
