@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from care2.redirects import redirect_next
 from care2.users.decorators import member_can_act
 from comments import selectors, services
 from comments.forms import CommentEditForm, CommentForm, RemoveForm, ReportForm
@@ -221,10 +221,8 @@ def track(request, story_pk):
             request,
             "You track this story: we'll send you a personal message when someone comments.",
         )
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)  # e.g. back to the settings page's list
-    return redirect(_story_url(story))
+    # e.g. back to the settings page's list
+    return redirect_next(request, request.POST.get("next"), redirect(_story_url(story)))
 
 
 def stop_tracking(request, token):

@@ -6,11 +6,11 @@ from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from care2.pagecache import cached_for_readers
+from care2.redirects import redirect_next
 from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
@@ -144,11 +144,7 @@ def noted_by(request, pk, slug):
 
 def _back(request, story):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(story)
+    return redirect_next(request, target, redirect(story))
 
 
 def _wants_json(request):

@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from care2.redirects import redirect_next
 from care2.users import services
 from care2.users.models import Message, User
 
@@ -63,12 +63,7 @@ def inbox(request):
 
 
 def _back_to_inbox(request):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("users:inbox")
+    return redirect_next(request, request.POST.get("next"), redirect("users:inbox"))
 
 
 @login_required
@@ -76,11 +71,7 @@ def message_open(request, pk):
     """Follow a message's link; opening it marks it read."""
     message = get_object_or_404(Message, pk=pk, recipient=request.user)
     services.message_mark_read(user=request.user, message_id=message.pk)
-    if message.url and url_has_allowed_host_and_scheme(
-        message.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(message.url)
-    return redirect("users:inbox")
+    return redirect_next(request, message.url, redirect("users:inbox"))
 
 
 @require_POST

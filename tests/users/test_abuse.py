@@ -163,3 +163,36 @@ def test_every_admin_url_is_staff_only(client, member):
         html = response.content.decode()
         assert "not authorized to access this page" in html, url
         assert "Select " not in html  # no changelist data
+
+
+# Not URLs at all: ``django.shortcuts.redirect()`` would try to reverse them as view
+# names (a 500 for ``next=0``); they go to the default place instead.
+NOT_A_PATH = ["0", "-1", "ñ", "99999999999999999999", "users:inbox", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT + NOT_A_PATH)
+def test_every_next_field_goes_only_to_a_path_on_this_site(client, member, story, target):
+    from care2.users.models import Message
+
+    client.force_login(member)
+    message = Message.objects.create(recipient=member, subject="Hello", url=target)
+    posts = {
+        reverse("stories:vet", args=[story.pk]): story.get_absolute_url(),
+        reverse("comments:track", args=[story.pk]): story.get_absolute_url(),
+        reverse("users:message_read", args=[message.pk]): reverse("users:inbox"),
+    }
+    for url, fallback in posts.items():
+        response = client.post(url, {"next": target})
+        assert response.status_code == 302, url
+        assert response["Location"].split("#")[0] == fallback, url
+    response = client.get(reverse("users:message_open", args=[message.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("users:inbox")
+
+
+def test_a_next_path_on_this_site_is_followed(client, member, story):
+    client.force_login(member)
+    response = client.post(
+        reverse("comments:track", args=[story.pk]), {"next": "/settings/?tab=tracked"}
+    )
+    assert response["Location"] == "/settings/?tab=tracked"
