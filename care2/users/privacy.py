@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from care2.pagecache import pages_changed
 from care2.users.models import User
 from care2.users.services import audit_record
 
@@ -96,6 +97,7 @@ def member_delete(*, user: User) -> None:
     user.groups.clear()
     user.user_permissions.clear()
     audit_record(actor=None, action="member deleted their account", target=user)
+    pages_changed()  # "deleted member" replaces the name on cached pages
 
     def remove_files():
         storage = User._meta.get_field("avatar").storage

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from care2.images import ImageRejected
+from care2.pagecache import pages_changed
 from care2.users.avatars import avatar_remove, avatar_set
 from care2.users.settings_forms import AvatarForm, ProfileSettingsForm
 
@@ -13,7 +15,10 @@ def settings_page(request):
     """A member's settings: names, time zone, bio, e-mail preferences, picture."""
     form = ProfileSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if {"first_name", "last_name"} & set(form.changed_data):
+                pages_changed()  # the name shows on cached pages and comment threads
         messages.success(request, "Your settings are saved.")
         return redirect("settings:index")
     return render(request, "users/settings.html", {"form": form, "avatar_form": AvatarForm()})

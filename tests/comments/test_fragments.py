@@ -134,3 +134,25 @@ def test_personalize_marks_only_others_comments_after_the_visit():
     assert "\x00" not in thread.html
     first_visit = personalize(Fragment(html=html, entries=entries), Viewer(pk=10))
     assert first_visit.new_count == 0 and first_visit.first_new is None
+
+
+def test_a_new_name_shows_at_once(client, story, member, django_capture_on_commit_callbacks):
+    CommentFactory(story=story, author=member)
+    assert "Beth S</a>" in page(client, member, story)  # the thread is cached
+    settings_form = {"first_name": "Elisabeth", "last_name": "Stone", "time_zone": "UTC"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("settings:index"), settings_form)
+    html = page(client, member, story)
+    assert "Elisabeth S</a>" in html and "Beth S</a>" not in html
+
+
+def test_a_deleted_account_shows_at_once(client, story, member, django_capture_on_commit_callbacks):
+    from care2.users.privacy import member_delete
+
+    CommentFactory(story=story, author=member)
+    reader = UserFactory()
+    assert "Beth S</a>" in page(client, reader, story)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_delete(user=member)
+    html = page(client, reader, story)
+    assert "deleted member</a>" in html and "Beth S</a>" not in html
