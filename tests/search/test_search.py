@@ -175,3 +175,47 @@ def test_search_page_query_count(client, stories, django_assert_max_num_queries)
     stories_reindex()
     with django_assert_max_num_queries(8):
         client.get(reverse("search:search"), {"q": "otter", "kind": "stories"})
+
+
+def test_both_result_lists_are_paged_keeping_the_search(client, category):
+    from petitions.search import petitions_reindex
+    from tests.petitions.factories import PetitionFactory
+
+    for n in range(25):
+        StoryFactory(published=True, title=f"Otter sighting {n}")
+        PetitionFactory(category=category, title=f"Protect otter holt {n}")
+    stories_reindex()
+    petitions_reindex()
+    response = client.get(reverse("search:search"), {"q": "otter"})
+    html = response.content.decode()
+    assert 'href="?q=otter&amp;page=2"' in html
+    assert 'href="?q=otter&amp;ppage=2"' in html
+    second = client.get(reverse("search:search"), {"q": "otter", "ppage": 2}).content.decode()
+    assert "Page 2 of 2" in second and 'href="?q=otter&amp;ppage=1"' in second
+    assert second.count("Protect otter holt") == 5
+
+
+def test_petitions_simple_matching_when_not_on_postgresql(category):
+    from petitions.search import petitions_search
+    from tests.petitions.factories import PetitionFactory
+
+    PetitionFactory(category=category, title="Save the otters", target="Council", why="x")
+    PetitionFactory(category=category, title="Bike lanes", target="Otterbury council", why="y")
+    PetitionFactory(category=category, title="Bees", target="Ministry", why="z")
+    with mock.patch("petitions.search.uses_full_text", return_value=False):
+        found = {p.title for p in petitions_search(text="otter")}
+    assert found == {"Save the otters", "Bike lanes"}
+
+
+def test_petition_query_plan_uses_the_gin_index(category):
+    from django.contrib.postgres.search import SearchQuery
+
+    from petitions.models import Petition
+
+    query = SearchQuery("otters", config="english", search_type="websearch")
+    sql, params = Petition.objects.filter(search_vector=query).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "petition_search_idx" in plan, plan
