@@ -33,6 +33,17 @@ handler404 = "care2.views.page_not_found"
 handler500 = "care2.views.server_error"
 
 if settings.SERVE_MEDIA:
-    from django.conf.urls.static import static
+    # Uploaded pictures from the local disk, also without DEBUG (django.conf.urls.static
+    # would serve nothing then): for a single server or docker compose without S3.
+    import re
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from django.urls import re_path
+    from django.views.static import serve
+
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

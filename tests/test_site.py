@@ -90,3 +90,10 @@ def test_one_json_line_per_task(caplog):
     assert (
         data["task"] == "stories.tasks.expire_newly_submitted_task" and data["state"] == "SUCCESS"
     )
+
+
+def test_healthz_is_not_redirected_to_https_behind_the_ssl_redirect(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.content
+    assert client.get("/").status_code == 301
