@@ -5,9 +5,11 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from care2.pagecache import pages_changed
 from petitions import selectors, services
 from petitions.models import Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
+from petitions.text import sanitize_text
 
 
 class ReasonActionForm(ActionForm):
@@ -64,7 +66,13 @@ class PetitionAdmin(admin.ModelAdmin):
     search_fields = ["title", "target", "creator__email"]
     date_hierarchy = "created_at"
     raw_id_fields = ["creator", "story"]
+    # Status, hiding and pictures change only through the actions and the site's forms
+    # (the services: dates, counts, audit, the image checker).
     readonly_fields = [
+        "status",
+        "hidden_reason",
+        "image",
+        "image_thumb",
         "signatures",
         "busiest_addresses",
         "goal",
@@ -78,9 +86,15 @@ class PetitionAdmin(admin.ModelAdmin):
     action_form = ReasonActionForm
     actions = ["hide", "unhide", "close"]
 
+    def save_model(self, request, obj, form, change):
+        if "why" in form.changed_data:
+            obj.why_html = sanitize_text(obj.why)  # what the page shows
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         petitions_reindex(petition_ids=[form.instance.pk])
+        pages_changed()
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_count()

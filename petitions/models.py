@@ -52,7 +52,8 @@ class Petition(models.Model):
     slug = models.SlugField(max_length=80)
     target = models.CharField("whom it addresses", max_length=200)
     why = models.TextField("why it matters", max_length=10_000)
-    # ``why`` sanitized once, on save, by petitions.text: what the page renders.
+    # ``why`` sanitized once when it is written (the start service, the admin's edit
+    # page) by petitions.text: what the page renders.
     why_html = models.TextField(editable=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="petitions")
     story = models.ForeignKey(

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 
+from care2.pagecache import pages_changed
 from stories import services
 from stories.models import Category, Report, Story, Vet
 from stories.search import stories_reindex
@@ -59,7 +60,9 @@ class StoryAdmin(admin.ModelAdmin):
     list_select_related = ["category", "submitter"]
     search_fields = ["title", "summary", "url", "submitter__email"]
     date_hierarchy = "created_at"
+    # The status changes only through the actions (the services: dates, credits, audit).
     readonly_fields = [
+        "status",
         "vet_count",
         "report_count",
         "comment_count",
@@ -75,6 +78,7 @@ class StoryAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         stories_reindex(story_ids=[form.instance.pk])  # title, summary or tags changed
+        pages_changed()  # and the cached pages that show them
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))

@@ -98,3 +98,32 @@ def test_non_staff_cannot_reach_admin(client, member):
     client.force_login(member)
     response = client.get(reverse("admin:petitions_petition_changelist"))
     assert response.status_code == 302
+
+
+def test_edit_page_cannot_change_status_and_re_sanitizes_the_text(staff_client, petition):
+    """Status, hiding and pictures change through the actions (services) only: posting
+    them on the edit page changes nothing, and an edited text reaches the page safely."""
+    url = reverse("admin:petitions_petition_change", args=[petition.pk])
+    form = staff_client.get(url).context["adminform"].form
+    assert not {"status", "hidden_reason", "image", "image_thumb"} & set(form.fields)
+    data = {
+        name: form.initial.get(name) if form.initial.get(name) is not None else ""
+        for name in form.fields
+    }
+    data.update(
+        {
+            "why": "Lamps <b>now</b>\nplease",
+            "status": "closed",
+            "creator": petition.creator_id,
+            "category": petition.category_id,
+            "updates-TOTAL_FORMS": "0",
+            "updates-INITIAL_FORMS": "0",
+        }
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.OPEN
+    assert petition.why_html == "Lamps &lt;b&gt;now&lt;/b&gt;\nplease"
+    html = staff_client.get(petition.get_absolute_url()).content.decode()
+    assert "Lamps &lt;b&gt;now&lt;/b&gt;" in html

@@ -50,3 +50,13 @@ def test_bulk_actions_go_through_services_and_are_logged(client, moderator, acti
 def test_moderators_group_has_story_permissions(moderator):
     assert moderator.has_perm("stories.change_story")
     assert not moderator.has_perm("stories.delete_story")
+
+
+def test_status_changes_only_through_the_actions(client, moderator, story):
+    """The edit page shows the status but cannot set it: publishing without the service
+    would skip the dates, credits and audit."""
+    client.force_login(moderator)
+    response = client.get(reverse("admin:stories_story_change", args=[story.pk]))
+    form = response.context["adminform"].form
+    assert "status" not in form.fields
+    assert "Newly submitted" in response.content.decode()  # shown, read-only
