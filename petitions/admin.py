@@ -137,21 +137,25 @@ class PetitionAdmin(admin.ModelAdmin):
             self.message_user(request, "Give a reason to hide petitions.", messages.ERROR)
             return
         ids = list(queryset.values_list("pk", flat=True))
-        result = services.petitions_hide(petition_ids=ids, reason=reason)
+        result = services.petitions_hide(petition_ids=ids, reason=reason, by=request.user)
         _log(request, Petition.objects.filter(pk__in=ids), f"hidden by moderator: {reason}")
         self.message_user(request, f"{result.changed} petitions hidden.", messages.SUCCESS)
 
     @admin.action(description="Show selected petitions again", permissions=["change"])
     def unhide(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        result = services.petitions_unhide(petition_ids=ids)
+        result = services.petitions_unhide(
+            petition_ids=ids, by=request.user, reason=self._reason(request)
+        )
         _log(request, Petition.objects.filter(pk__in=ids), "shown again by moderator")
         self.message_user(request, f"{result.changed} petitions shown again.", messages.SUCCESS)
 
     @admin.action(description="Close selected petitions", permissions=["change"])
     def close(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        result = services.petitions_close(petition_ids=ids)
+        result = services.petitions_close(
+            petition_ids=ids, by=request.user, reason=self._reason(request)
+        )
         _log(request, Petition.objects.filter(pk__in=ids), "closed by moderator")
         self.message_user(request, f"{result.changed} petitions closed.", messages.SUCCESS)
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
-from care2.users.services import user_has_verified_email
+from care2.users.services import audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from petitions.images import ImageRejected, ProcessedImage, process_image
 from petitions.models import CountShard, Petition, PetitionUpdate, Signature
@@ -222,34 +222,58 @@ class ModerationResult:
     changed: int
 
 
-def petitions_hide(*, petition_ids, reason: str) -> ModerationResult:
+def _moderate(petition_ids, *, pending, change: dict, by, action: str, reason: str):
+    """Apply ``change`` to the petitions among ``petition_ids`` that match ``pending``,
+    and write an audit entry for each one changed (who, what, when, why)."""
+    with transaction.atomic():
+        targets = list(
+            Petition.objects.select_for_update()
+            .filter(pending, pk__in=list(petition_ids))
+            .only("pk", "title")
+            .order_by("pk")
+        )
+        if not targets:
+            return ModerationResult(changed=0)
+        changed = Petition.objects.filter(pk__in=[p.pk for p in targets]).update(**change)
+        audit_record_many(actor=by, action=action, targets=targets, reason=reason)
+        pages_changed()
+    return ModerationResult(changed=changed)
+
+
+def petitions_hide(*, petition_ids, reason: str, by: User | None = None) -> ModerationResult:
     """A moderator hides petitions, with a reason; hidden ones cannot be opened or signed."""
     reason = reason.strip() or "Hidden by a moderator."
-    changed = Petition.objects.filter(pk__in=list(petition_ids), hidden_at__isnull=True).update(
-        hidden_at=timezone.now(), hidden_reason=reason[:300]
+    return _moderate(
+        petition_ids,
+        pending=Q(hidden_at__isnull=True),
+        change={"hidden_at": timezone.now(), "hidden_reason": reason[:300]},
+        by=by,
+        action="hide petition",
+        reason=reason,
     )
-    if changed:
-        pages_changed()
-    return ModerationResult(changed=changed)
 
 
-def petitions_unhide(*, petition_ids) -> ModerationResult:
-    changed = Petition.objects.filter(pk__in=list(petition_ids), hidden_at__isnull=False).update(
-        hidden_at=None, hidden_reason=""
+def petitions_unhide(*, petition_ids, by: User | None = None, reason: str = "") -> ModerationResult:
+    return _moderate(
+        petition_ids,
+        pending=Q(hidden_at__isnull=False),
+        change={"hidden_at": None, "hidden_reason": ""},
+        by=by,
+        action="show petition again",
+        reason=reason,
     )
-    if changed:
-        pages_changed()
-    return ModerationResult(changed=changed)
 
 
-def petitions_close(*, petition_ids) -> ModerationResult:
+def petitions_close(*, petition_ids, by: User | None = None, reason: str = "") -> ModerationResult:
     """A moderator closes petitions."""
-    changed = Petition.objects.filter(
-        pk__in=list(petition_ids), status=Petition.Status.OPEN
-    ).update(status=Petition.Status.CLOSED, closed_at=timezone.now())
-    if changed:
-        pages_changed()
-    return ModerationResult(changed=changed)
+    return _moderate(
+        petition_ids,
+        pending=Q(status=Petition.Status.OPEN),
+        change={"status": Petition.Status.CLOSED, "closed_at": timezone.now()},
+        by=by,
+        action="close petition",
+        reason=reason,
+    )
 
 
 def petition_update_post(*, petition: Petition, by: User, title: str, body: str) -> PetitionUpdate:
@@ -518,6 +542,14 @@ def signatures_invalidate(*, signature_ids, by: User | None = None, reason: str 
                     key=f"petition_sign:{petition_id}:{member_id}",
                     reason="signature invalidated by a moderator",
                 )
+        audit_record_many(
+            actor=by,
+            action="invalidate signatures",
+            targets=Petition.objects.filter(pk__in=sorted({r[1] for r in rows})).only(
+                "pk", "title"
+            ),
+            reason=f"{len(rows)} signature(s)" + (f": {reason}" if reason else ""),
+        )
         if by is not None:
             message = f"Invalidated {len(rows)} signature(s)" + (f": {reason}" if reason else "")
             LogEntry.objects.log_actions(

@@ -127,3 +127,34 @@ def test_edit_page_cannot_change_status_and_re_sanitizes_the_text(staff_client, 
     assert petition.why_html == "Lamps &lt;b&gt;now&lt;/b&gt;\nplease"
     html = staff_client.get(petition.get_absolute_url()).content.decode()
     assert "Lamps &lt;b&gt;now&lt;/b&gt;" in html
+
+
+def test_every_petition_moderation_is_in_the_audit_trail(staff_client, petition):
+    """Who, what, when and why, for hide, show again, close and invalidated signatures."""
+    from care2.users.models import AuditEntry
+
+    url = reverse("admin:petitions_petition_changelist")
+    for action, reason in [("hide", "Duplicate"), ("unhide", "Not a duplicate"), ("close", "")]:
+        staff_client.post(
+            url, {"action": action, "_selected_action": [petition.pk], "reason": reason}
+        )
+    bad = SignatureFactory.create_batch(2, petition=petition)
+    staff_client.post(
+        reverse("admin:petitions_signature_changelist"),
+        {"action": "invalidate", "_selected_action": [s.pk for s in bad], "reason": "bots"},
+    )
+    entries = list(
+        AuditEntry.objects.filter(target_type="petitions.petition", target_id=str(petition.pk))
+        .order_by("pk")
+        .values_list("actor_id", "action", "reason")
+    )
+    staff = staff_client.staff.pk
+    assert entries == [
+        (staff, "hide petition", "Duplicate"),
+        (staff, "show petition again", "Not a duplicate"),
+        (staff, "close petition", ""),
+        (staff, "invalidate signatures", "2 signature(s): bots"),
+    ]
+    # Doing it again changes nothing and records nothing.
+    staff_client.post(url, {"action": "close", "_selected_action": [petition.pk]})
+    assert AuditEntry.objects.filter(action="close petition").count() == 1
