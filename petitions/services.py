@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.sites.models import Site
 from django.core import signing
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Substr
@@ -292,13 +294,15 @@ def petition_update_post(*, petition: Petition, by: User, title: str, body: str)
 
 
 def petition_update_notify(*, update_id: int) -> int:
-    """Deliver an update to the inbox of each member signer who asked; returns how many
-    were addressed. Idempotent: the message key makes a repeated delivery a no-op."""
+    """Deliver an update to the inbox of each member signer who asked to hear more, and by
+    e-mail to those of them whose settings say so (``email_on_petition_updates``);
+    returns how many were addressed. Idempotent: the message key makes a repeated
+    delivery a no-op, and only members whose inbox did not have it yet get the e-mail."""
     update = PetitionUpdate.objects.select_related("petition").filter(pk=update_id).first()
     if update is None:
         return 0
     petition = update.petition
-    recipients = (
+    member_ids = list(
         Signature.objects.filter(
             petition=petition,
             status=Signature.Status.CONFIRMED,
@@ -309,24 +313,60 @@ def petition_update_notify(*, update_id: int) -> int:
         .values_list("member_id", flat=True)
         .order_by("pk")
     )
+    key = f"petition_update:{update.pk}"
+    subject = f"Update on “{petition.title}”: {update.title}"[:300]
+    page_url = petition.get_absolute_url()
     sent = 0
-    batch: list[Message] = []
-    for member_id in recipients.iterator(chunk_size=settings.NOTIFY_BATCH_SIZE):
-        batch.append(
-            Message(
-                recipient_id=member_id,
-                subject=f"Update on “{petition.title}”: {update.title}"[:300],
-                body=update.body,
-                url=petition.get_absolute_url(),
-                key=f"petition_update:{update.pk}",
+    for start in range(0, len(member_ids), settings.NOTIFY_BATCH_SIZE):
+        chunk = member_ids[start : start + settings.NOTIFY_BATCH_SIZE]
+        with transaction.atomic():
+            done = set(
+                Message.objects.filter(key=key, recipient_id__in=chunk).values_list(
+                    "recipient_id", flat=True
+                )
             )
-        )
-        if len(batch) >= settings.NOTIFY_BATCH_SIZE:
-            sent += len(Message.objects.bulk_create(batch, ignore_conflicts=True))
-            batch = []
-    if batch:
-        sent += len(Message.objects.bulk_create(batch, ignore_conflicts=True))
+            todo = [member_id for member_id in chunk if member_id not in done]
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        recipient_id=m, subject=subject, body=update.body, url=page_url, key=key
+                    )
+                    for m in todo
+                ],
+                ignore_conflicts=True,
+            )
+            emails = [
+                _update_email(update, subject=subject, to=email)
+                for email in User.objects.filter(
+                    pk__in=todo, email_on_petition_updates=True, is_active=True
+                )
+                .exclude(email="")
+                .values_list("email", flat=True)
+            ]
+            # Inside the transaction, as for comment notifications: if sending fails the
+            # messages roll back too, and the retry delivers both.
+            for first in range(0, len(emails), 100):
+                mailers.default.send_messages(emails[first : first + 100])
+        sent += len(chunk)
     return sent
+
+
+def _update_email(update: PetitionUpdate, *, subject: str, to: str) -> EmailMessage:
+    petition = update.petition
+    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
+    domain = Site.objects.get_current().domain
+    settings_url = f"{protocol}://{domain}{reverse('settings:index')}"
+    return EmailMessage(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=(
+            f"{update.title}\n\n{update.body}\n\n"
+            f"The petition: {protocol}://{domain}{petition.get_absolute_url()}\n\n"
+            "You get this because you signed and asked to hear more.\n"
+            f"Turn these e-mails off in your settings: {settings_url}\n"
+        ),
+        to=[to],
+        headers={"List-Unsubscribe": f"<{settings_url}>"},
+    )
 
 
 # --- Signing ---------------------------------------------------------------------------

@@ -458,6 +458,28 @@ def test_update_goes_to_member_signers_who_asked(petition, django_capture_on_com
     assert PetitionUpdate.objects.get().title == "Meeting set"
 
 
+def test_update_e_mails_follow_each_members_setting(
+    petition, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Signers who asked to hear more get the update in their inbox; those whose settings
+    say "e-mail me updates" (the default) get it by e-mail too, once."""
+    by_mail = UserFactory(email="mail@example.org")
+    inbox_only = UserFactory(email="quiet@example.org", email_on_petition_updates=False)
+    for member in (by_mail, inbox_only):
+        services.signature_sign_member(petition=petition, member=member, hear_more=True)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        update = services.petition_update_post(
+            petition=petition, by=petition.creator, title="We won a hearing", body="On May 3."
+        )
+    assert Message.objects.filter(key=f"petition_update:{update.pk}").count() == 2
+    assert [m.to for m in mailoutbox] == [["mail@example.org"]]
+    assert "We won a hearing" in mailoutbox[0].subject and "On May 3." in mailoutbox[0].body
+    assert "/settings/" in mailoutbox[0].extra_headers["List-Unsubscribe"]
+    services.petition_update_notify(update_id=update.pk)  # a retried task
+    assert len(mailoutbox) == 1
+
+
 # --- Personal data -------------------------------------------------------------------------
 
 
