@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from care2.pagecache import pages_changed
 from care2.users.services import audit_record
 from credits import services
 from credits.forms import AdjustmentForm, CauseAdminForm
@@ -35,6 +36,7 @@ class CreditRuleAdmin(admin.ModelAdmin):
             if before is None or getattr(before, name) != getattr(obj, name)
         ]
         if changes:
+            pages_changed()  # the credits box on cached story pages shows the amounts
             audit_record(
                 actor=request.user,
                 action="change credit rule" if change else "add credit rule",

@@ -20,6 +20,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from care2.pagecache import pages_changed
 from care2.users.models import User
 from credits.models import DEFAULT_RULES, Action, Cause, CreditEntry, CreditRule
 
@@ -257,6 +258,7 @@ def credit_adjust(*, member, amount: int, note: str, moderator=None, key: str = 
         if entry is None:
             raise CreditError("This adjustment was already made.")
         _move_member(member.pk, amount=amount, earned=amount)
+        pages_changed()  # the member's number after their name, on cached pages
     return entry
 
 

@@ -126,3 +126,21 @@ def test_a_causes_stock_cannot_drop_below_what_was_redeemed(client, moderator, e
     html = response.content.decode()
     assert response.status_code == 200
     assert "Already redeemed 2 times" in html and "at least 1 credit" in html
+
+
+def test_a_rule_change_shows_at_once_on_cached_story_pages(
+    client, moderator, settings, django_capture_on_commit_callbacks
+):
+    settings.READER_PAGE_CACHE_SECONDS = 60
+    story = StoryFactory(published=True)
+    reader = client.__class__()
+    assert reader.get(story.get_absolute_url())["X-Reader-Cache"] == "miss"
+    assert reader.get(story.get_absolute_url())["X-Reader-Cache"] == "hit"
+    client.force_login(moderator)
+    rule = CreditRule.objects.get(action=Action.COMMENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:credits_creditrule_change", args=[rule.pk]),
+            {"amount": "7", "daily_cap": "10"},
+        )
+    assert reader.get(story.get_absolute_url())["X-Reader-Cache"] == "miss"
