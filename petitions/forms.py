@@ -1,5 +1,6 @@
 import copy
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,8 @@ from stories.models import Category, Story
 
 
 class PetitionForm(forms.Form):
+    # The same form submitted twice (two clicks, back and resubmit) starts one petition.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     title = forms.CharField(
         min_length=10,
         max_length=150,
@@ -177,6 +180,7 @@ class VictoryForm(forms.Form):
 
 class UpdateForm(forms.Form):
     title = forms.CharField(label="Update title", max_length=150)
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     body = forms.CharField(
         label="What's new?", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )

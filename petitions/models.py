@@ -78,6 +78,8 @@ class Petition(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Weighted full-text vector, kept by petitions.search.petitions_reindex (PostgreSQL).
     search_vector = SearchVectorField(null=True, editable=False)
+    # From the start form: the same form submitted twice starts one petition.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -94,6 +96,11 @@ class Petition(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status="open") | models.Q(closed_at__isnull=False),
                 name="petition_closed_has_closed_at",
+            ),
+            models.UniqueConstraint(
+                fields=["creator", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="petition_once_per_submission",
             ),
         ]
 
@@ -254,9 +261,18 @@ class PetitionUpdate(models.Model):
     title = models.CharField(max_length=150)
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(default=timezone.now)
+    # From the update form: the same form submitted twice posts one update.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="petition_update_once_per_submission",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -127,9 +127,12 @@ def petition_start(
     deadline: datetime.datetime | None = None,
     story: Story | None = None,
     image=None,
+    submission_key=None,
 ) -> Petition:
     """Start a petition. Members need a verified e-mail. ``image`` is an upload (checked
-    and re-encoded here) or an image the form already processed."""
+    and re-encoded here) or an image the form already processed. ``submission_key``
+    (from the form) makes a form submitted twice start one petition: the second gets
+    the first one back."""
     if not user_has_verified_email(creator):
         raise PetitionError("Please verify your e-mail address before you start a petition.")
     if creator.is_suspended:
@@ -139,6 +142,10 @@ def petition_start(
             f"New members can start petitions {settings.NEW_MEMBER_HOURS} hours after joining. "
             "Meanwhile you can sign and share the petitions already here."
         )
+    if submission_key is not None:
+        earlier = Petition.objects.filter(creator=creator, submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier
     if deadline is not None and deadline <= timezone.now():
         raise PetitionError("The deadline must be in the future.")
     processed = None
@@ -157,13 +164,21 @@ def petition_start(
         goal=goal or settings.PETITION_DEFAULT_GOAL,
         deadline=deadline,
         story=story,
+        submission_key=submission_key,
     )
     if processed is not None:
         petition.image.save(processed.display.name, processed.display, save=False)
         petition.image_thumb.save(processed.thumb.name, processed.thumb, save=False)
         petition.image_width = processed.width
         petition.image_height = processed.height
-    petition.save()
+    try:
+        with transaction.atomic():
+            petition.save()
+    except IntegrityError:
+        earlier = Petition.objects.filter(creator=creator, submission_key=submission_key).first()
+        if submission_key is None or earlier is None:
+            raise
+        return earlier  # the same form, submitted twice at once
     petitions_reindex(petition_ids=[petition.pk])
     if story is not None:
         pages_changed()  # the story page lists the petitions grown from it
@@ -278,18 +293,31 @@ def petitions_close(*, petition_ids, by: User | None = None, reason: str = "") -
     )
 
 
-def petition_update_post(*, petition: Petition, by: User, title: str, body: str) -> PetitionUpdate:
+def petition_update_post(
+    *, petition: Petition, by: User, title: str, body: str, submission_key=None
+) -> PetitionUpdate:
     """The creator posts an update: shown on the page, and sent as a personal message to
-    member signers who chose to hear more (by a task, after the commit)."""
+    member signers who chose to hear more (by a task, after the commit). A form
+    submitted twice (same ``submission_key``) posts one update."""
     from petitions.tasks import notify_update_task
 
     _require_creator(petition, by)
     title, body = " ".join(title.split()), body.strip()
     if not title or not body:
         raise PetitionError("An update needs a title and some text.")
-    with transaction.atomic():
-        update = PetitionUpdate.objects.create(petition=petition, title=title[:150], body=body)
-        enqueue_on_commit(notify_update_task, update.pk)
+    earlier = PetitionUpdate.objects.filter(petition=petition, submission_key=submission_key)
+    if submission_key is not None and (found := earlier.first()) is not None:
+        return found
+    try:
+        with transaction.atomic():
+            update = PetitionUpdate.objects.create(
+                petition=petition, title=title[:150], body=body, submission_key=submission_key
+            )
+            enqueue_on_commit(notify_update_task, update.pk)
+    except IntegrityError:
+        if submission_key is None or (found := earlier.first()) is None:
+            raise
+        return found  # the same form, submitted twice at once
     return update
 
 

@@ -295,6 +295,7 @@ def petition_start(request):
                 deadline=data["deadline"],
                 story=data["story"],
                 image=data["image"],
+                submission_key=data.get("submission_key"),
             )
         except services.PetitionError as error:
             form.add_error(None, error.message)
@@ -380,6 +381,7 @@ def petition_update(request, pk):
             by=request.user,
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
+            submission_key=form.cleaned_data.get("submission_key"),
         )
     except services.PetitionError as error:
         form.add_error(None, error.message)

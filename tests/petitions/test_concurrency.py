@@ -114,3 +114,30 @@ def test_withdraw_racing_drops_count_once():
     outcomes = race(lambda: services.signature_withdraw(signature_id=signature.pk), [()] * 4)
     assert sorted(o[1] for o in outcomes) == [False, False, False, True]
     assert count(petition) == 2 == Signature.objects.filter(petition=petition).count()
+
+
+def test_one_start_form_submitted_twice_at_once_makes_one_petition():
+    """Both posts pass the first look-up together; the unique constraint lets one insert
+    win and the other gets that petition back."""
+    import uuid
+
+    from tests.factories import CategoryFactory
+
+    creator = UserFactory()
+    category = CategoryFactory()
+    key = uuid.uuid4()
+
+    def start(title):
+        return services.petition_start(
+            creator=creator,
+            title=title,
+            target="Council",
+            why="Swimming for everyone.",
+            category=category,
+            submission_key=key,
+        ).pk
+
+    outcomes = race(start, [("Save the lido",), ("Save the lido",), ("Save the lido",)])
+    assert [kind for kind, _ in outcomes] == ["ok", "ok", "ok"]
+    assert len({pk for _, pk in outcomes}) == 1
+    assert Petition.objects.count() == 1

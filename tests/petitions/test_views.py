@@ -432,3 +432,50 @@ def test_other_pages_cannot_be_framed(client, petition):
 def test_embed_of_hidden_petition_is_404(client, petition):
     services.petitions_hide(petition_ids=[petition.pk], reason="x")
     assert client.get(reverse("petitions:embed", args=[petition.pk])).status_code == 404
+
+
+# --- Double submission ----------------------------------------------------------------------
+
+
+def _form_key(html: str) -> str:
+    import re
+
+    return re.search(r'name="submission_key" value="([0-9a-f-]{36})"', html).group(1)
+
+
+def test_a_start_form_submitted_twice_starts_one_petition(client, member, category):
+    """Two clicks, or back and resubmit: the second post gets the first petition."""
+    client.force_login(member)
+    key = _form_key(client.get(reverse("petitions:start")).content.decode())
+    data = {
+        "title": "Light the underpass on Mill Road",
+        "target": "Mill Road Highways Office",
+        "why": "It is dark and people feel unsafe.",
+        "category": category.pk,
+        "goal": 500,
+        "submission_key": key,
+    }
+    first = client.post(reverse("petitions:start"), data)
+    second = client.post(reverse("petitions:start"), data)
+    petition = Petition.objects.get()
+    assert first["Location"] == second["Location"] == petition.get_absolute_url()
+    # A fresh form is a new petition.
+    fresh = _form_key(client.get(reverse("petitions:start")).content.decode())
+    assert fresh != key
+    client.post(reverse("petitions:start"), {**data, "submission_key": fresh})
+    assert Petition.objects.count() == 2
+
+
+def test_an_update_form_submitted_twice_posts_one_update(as_creator, petition):
+    from petitions.models import PetitionUpdate
+
+    html = as_creator.get(reverse("petitions:manage", args=[petition.pk])).content.decode()
+    data = {
+        "title": "Hearing booked",
+        "body": "We speak on the 3rd.",
+        "submission_key": _form_key(html),
+    }
+    for _ in range(2):
+        response = as_creator.post(reverse("petitions:update", args=[petition.pk]), data)
+        assert response.status_code == 302
+    assert PetitionUpdate.objects.filter(petition=petition).count() == 1
