@@ -1,21 +1,14 @@
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from care2.admin import ReasonActionForm
 from care2.pagecache import pages_changed
 from petitions import selectors, services
 from petitions.models import Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
 from petitions.text import sanitize_text
-
-
-class ReasonActionForm(ActionForm):
-    """The admin's action bar, with a box for the reason (hiding, invalidating)."""
-
-    reason = forms.CharField(required=False, max_length=300, label="Reason")
 
 
 def _log(request, queryset, message):

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 
+from care2.admin import ReasonActionForm, action_reason
 from care2.pagecache import pages_changed
 from stories import services
 from stories.models import Category, Report, Story, Vet
@@ -73,6 +74,7 @@ class StoryAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["submitter"]
     inlines = [VetInline, ReportInline]
+    action_form = ReasonActionForm  # the reason goes to the audit trail
     actions = ["publish", "hide", "reject", "reject_as_spam"]
 
     def save_related(self, request, form, formsets, change):
@@ -82,8 +84,13 @@ class StoryAdmin(admin.ModelAdmin):
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))
-        result = service(story_ids=ids, by=request.user, reason="admin bulk action")
-        _log(request, Story.objects.filter(pk__in=ids), f"{verb} by moderator")
+        reason = action_reason(request)
+        result = service(story_ids=ids, by=request.user, reason=reason)
+        _log(
+            request,
+            Story.objects.filter(pk__in=ids),
+            f"{verb} by moderator" + (f": {reason}" if reason else ""),
+        )
         self.message_user(request, f"{result.changed} stories {verb}.", messages.SUCCESS)
 
     @admin.action(description="Publish selected stories", permissions=["change"])

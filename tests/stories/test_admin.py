@@ -60,3 +60,16 @@ def test_status_changes_only_through_the_actions(client, moderator, story):
     form = response.context["adminform"].form
     assert "status" not in form.fields
     assert "Newly submitted" in response.content.decode()  # shown, read-only
+
+
+def test_the_moderators_reason_goes_to_the_audit_trail(client, moderator):
+    from care2.users.models import AuditEntry
+
+    story = StoryFactory()
+    client.force_login(moderator)
+    client.post(
+        reverse("admin:stories_story_changelist"),
+        {"action": "hide", "_selected_action": [story.pk], "reason": "Copied article"},
+    )
+    entry = AuditEntry.objects.get(target_type="stories.story", target_id=str(story.pk))
+    assert (entry.actor, entry.action, entry.reason) == (moderator, "hide story", "Copied article")
