@@ -196,3 +196,63 @@ def test_a_next_path_on_this_site_is_followed(client, member, story):
         reverse("comments:track", args=[story.pk]), {"next": "/settings/?tab=tracked"}
     )
     assert response["Location"] == "/settings/?tab=tracked"
+
+
+def test_log_in_is_rate_limited_per_address(client, settings):
+    """allauth's "login" limit (any attempt, right or wrong) holds at limit + 1."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
+    UserFactory(email="m@example.com")
+    for _ in range(3):
+        response = client.post(
+            reverse("account_login"), {"login": "m@example.com", "password": PASSWORD}
+        )
+        assert response.status_code == 302
+        client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": "m@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_credentials_posted_to_the_admin_log_in_go_through_allauths_limits(client):
+    """The admin's own log-in form never checks a password: a POST is sent to allauth's
+    log-in (with its failed-attempt limit), so the admin is no side door for guessing."""
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": staff.email, "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"first_name": "", "email": "a@example.com"}, "This field is required"),
+        ({"first_name": "Ann", "email": "not-an-email"}, "Enter a valid email address"),
+        (
+            {"first_name": "Ann", "email": "a@example.com", "password2": "other-pass-123"},
+            "same password",
+        ),
+        (
+            {"first_name": "Ann", "email": "a@example.com", "password1": "123", "password2": "123"},
+            "too short",
+        ),
+    ],
+)
+def test_bad_sign_up_shows_the_form_again_with_messages(client, data, message):
+    from care2.users.models import User
+
+    form = {"last_name": "Lee", "password1": PASSWORD, "password2": PASSWORD, **data}
+    response = client.post(reverse("account_signup"), form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'value="Lee"' in html  # what was typed is kept
+    assert not User.objects.exists()
