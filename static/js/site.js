@@ -59,9 +59,60 @@
     }
   }
 
+  // Forms marked data-swap="<id>" (vet, save, track) post in the background: the
+  // answer is the page the form would have led to, and only the element <id> is taken
+  // from it, with its message, so the reader keeps their place. Without fetch, or if
+  // anything goes wrong before the server answers, the form posts as usual.
+  function enhanceSwapForms() {
+    if (!window.fetch || !window.DOMParser || !window.FormData) return;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.matches || !form.matches("form[data-swap]")) return;
+      var target = document.getElementById(form.dataset.swap);
+      if (!target) return;
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      // getAttribute: an input named "action" shadows form.action.
+      fetch(form.getAttribute("action") || window.location.href, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }
+      })
+        .then(function (response) {
+          return response.text().then(function (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.getElementById(form.dataset.swap);
+            if (!response.ok || !fresh) {
+              window.location.assign(response.url);  // show what the server answered
+              return;
+            }
+            target.replaceWith(fresh);
+            showMessages(doc);
+            var focus = fresh.querySelector("button, a[href]") || fresh;
+            if (focus === fresh) fresh.setAttribute("tabindex", "-1");
+            focus.focus();
+          });
+        })
+        .catch(function () {
+          HTMLFormElement.prototype.submit.call(form);  // never reached the server: post normally
+        });
+    });
+  }
+
+  function showMessages(doc) {
+    var main = document.getElementById("main");
+    var old = main && main.querySelector(":scope > .messages");
+    var fresh = doc.querySelector("#main > .messages");
+    if (old) old.remove();
+    if (main && fresh) main.insertBefore(fresh, main.firstChild);
+  }
+
   function enhance() {
     enhanceThemeToggle();
     enhanceNotedBy();
+    enhanceSwapForms();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", enhance);
