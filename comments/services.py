@@ -538,7 +538,11 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
                             f"Stop tracking it (one click, no sign-in needed): {stop_url}\n"
                         ),
                         to=[recipient.email],
-                        headers={"List-Unsubscribe": f"<{stop_url}>"},
+                        headers={
+                            "List-Unsubscribe": f"<{stop_url}>",
+                            # Mail clients' own "unsubscribe" button posts to it (RFC 8058).
+                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                        },
                     )
                 )
         created = Message.objects.bulk_create(messages, ignore_conflicts=True)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -225,9 +226,11 @@ def track(request, story_pk):
     return redirect_next(request, request.POST.get("next"), redirect(_story_url(story)))
 
 
+@csrf_exempt  # the signed token in the URL is the authority; mail clients post without one
 def stop_tracking(request, token):
     """The one-click link in every notification: works logged out. GET shows a button
-    (mail scanners fetch links; they must not act), POST stops tracking."""
+    (mail scanners fetch links; they must not act), POST stops tracking: from that
+    button, or straight from the mail client (RFC 8058 one-click unsubscribe)."""
     ids = services.stop_tracking_token_load(token)
     story = Story.objects.filter(pk=ids[1]).first() if ids else None
     if story is None:

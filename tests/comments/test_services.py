@@ -364,6 +364,7 @@ class TestNotifications:
         assert "https://example.org/report" in email.body
         assert "/comments/stop-tracking/" in email.body
         assert email.extra_headers["List-Unsubscribe"].startswith("<http")
+        assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     def test_stop_link_in_message_works(
         self, member, story, client, django_capture_on_commit_callbacks

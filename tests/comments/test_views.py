@@ -336,6 +336,20 @@ class TestTrackingViews:
         assert not Tracking.objects.exists()
         assert client.post(url).status_code == 200  # a second click is harmless
 
+    def test_mail_clients_one_click_unsubscribe(self, member, story):
+        """RFC 8058: the mail client posts "List-Unsubscribe=One-Click" to the link, with
+        no cookie and no CSRF token."""
+        from django.test import Client
+
+        TrackingFactory(member=member, story=story)
+        token = services.stop_tracking_token(member_id=member.pk, story_id=story.pk)
+        response = Client(enforce_csrf_checks=True).post(
+            reverse("comments:stop_tracking", args=[token]),
+            {"List-Unsubscribe": "One-Click"},
+        )
+        assert response.status_code == 200
+        assert not Tracking.objects.exists()
+
     def test_forged_token(self, client, member, story):
         token = services.stop_tracking_token(member_id=member.pk, story_id=story.pk)
         forged = re.sub(r".$", "A" if token[-1] != "A" else "B", token)
