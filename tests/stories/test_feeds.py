@@ -65,3 +65,39 @@ def test_story_page_previews_well_when_shared(client, published_story):
     assert f'<meta property="og:title" content="{published_story.title}">' in html
     assert '<meta name="twitter:card" content="summary">' in html
     assert 'property="og:url" content="http://testserver/stories/' in html
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("stories:feed_atom", []),
+        ("stories:feed_new_atom", []),
+        ("stories:feed_category_atom", ["society-culture"]),
+        ("stories:feed_tag_atom", ["oceans"]),
+        ("petitions:feed_atom", []),
+        ("petitions:feed_newest_atom", []),
+        ("petitions:feed_victories_atom", []),
+        ("petitions:feed_category_atom", ["society-culture"]),
+    ],
+)
+def test_every_atom_feed_is_valid_atom_with_its_entries(client, category, name, args):
+    from petitions.models import Petition
+    from tests.petitions.factories import PetitionFactory, SignatureFactory
+
+    StoryFactory(category=category, published=True, tags=["oceans"], title="Published ocean")
+    StoryFactory(category=category, tags=["oceans"], title="Queued ocean")
+    open_petition = PetitionFactory(category=category, title="Open petition for oceans")
+    SignatureFactory(petition=open_petition)
+    won = PetitionFactory(category=category, title="Won petition for oceans")
+    Petition.objects.filter(pk=won.pk).update(status="victory", closed_at=won.created_at)
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    titles = [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
+    assert titles, f"{name} has no entries"
+    assert all(entry.find(f"{ATOM}link") is not None for entry in root.iter(f"{ATOM}entry"))
