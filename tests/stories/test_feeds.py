@@ -1,6 +1,8 @@
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import StoryFactory
@@ -63,8 +65,21 @@ def test_sitemap_and_robots(client, published_story, story):
 def test_story_page_previews_well_when_shared(client, published_story):
     html = client.get(published_story.get_absolute_url()).content.decode()
     assert f'<meta property="og:title" content="{published_story.title}">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert 'property="og:url" content="http://testserver/stories/' in html
+    image = re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1)
+    assert image.startswith("http://testserver/static/img/share-card")
+    assert f'<meta name="twitter:image" content="{image}">' in html
+    assert (settings.BASE_DIR / "static" / "img" / "share-card.png").exists()
+
+
+def test_petition_pages_preview_with_their_image_or_the_share_card(client, category):
+    from tests.petitions.factories import PetitionFactory
+
+    petition = PetitionFactory(category=category)
+    html = client.get(petition.get_absolute_url()).content.decode()
+    assert 'property="og:image" content="http://testserver/static/img/share-card' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"
