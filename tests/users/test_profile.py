@@ -127,3 +127,11 @@ def test_inactive_member_is_404(client):
 
 def test_unknown_member_is_404(client):
     assert client.get(reverse("users:profile", args=[987654])).status_code == 404
+
+
+def test_the_petitions_pager_keeps_the_other_lists_pages(client, member, category):
+    from tests.petitions.factories import PetitionFactory
+
+    PetitionFactory.create_batch(12, creator=member, category=category)
+    html = client.get(member.get_absolute_url(), {"stories": 2, "comments": 3}).content.decode()
+    assert 'href="?stories=2&amp;comments=3&amp;petitions=2"' in html
