@@ -5,7 +5,8 @@ Run once, when a comment is saved; pages show the stored result as it is. The ru
 newlines with ``white-space: pre-line``, so no ``<br>`` is added); bare URLs become
 links; ``<a href title>`` is the only markup kept, ``href`` only with http, https or
 mailto; every link gets ``rel="nofollow ugc noopener"``; any other tag is escaped and
-so shown as text, never executed; attributes other than href and title are dropped.
+so shown as text, never executed, and so are comments (``<!-- -->``); attributes
+other than href and title are dropped.
 """
 
 import re
@@ -64,6 +65,11 @@ def normalize_text(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text).strip()
 
 
+# "<!" opens a comment, a doctype or CDATA: the parser would swallow what follows it
+# (bleach drops comments), so it is escaped first and the words show as typed.
+_MARKUP_DECLARATION = re.compile(r"<(?=!)")
+
+
 def sanitize_comment(text: str) -> str:
     """The HTML a page may show for a comment typed as ``text``."""
-    return _cleaner().clean(normalize_text(text))
+    return _cleaner().clean(_MARKUP_DECLARATION.sub("&lt;", normalize_text(text)))
