@@ -73,7 +73,16 @@ def petitions_for_story(*, story_id: int, limit: int = 5):
 def latest_signers(*, petition: Petition, limit: int = 10) -> list[Signature]:
     return list(
         Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
-        .only("first_name", "last_name", "show_name", "country", "confirmed_at", "petition_id")
+        .select_related("member")  # a member signer's number after their name
+        .only(
+            "first_name",
+            "last_name",
+            "show_name",
+            "country",
+            "confirmed_at",
+            "petition_id",
+            "member__credits_earned",
+        )
         .order_by("-confirmed_at", "-pk")[:limit]
     )
 
@@ -82,6 +91,7 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
     return list(
         Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
         .exclude(comment="")
+        .select_related("member")
         .only(
             "first_name",
             "last_name",
@@ -90,6 +100,7 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
             "comment",
             "confirmed_at",
             "petition_id",
+            "member__credits_earned",
         )
         .order_by("-confirmed_at", "-pk")[:limit]
     )

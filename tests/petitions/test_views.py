@@ -479,3 +479,25 @@ def test_an_update_form_submitted_twice_posts_one_update(as_creator, petition):
         response = as_creator.post(reverse("petitions:update", args=[petition.pk]), data)
         assert response.status_code == 302
     assert PetitionUpdate.objects.filter(petition=petition).count() == 1
+
+
+def test_member_signers_show_their_number_readers_and_hidden_names_do_not(
+    client, petition, django_assert_max_num_queries
+):
+    """The number after a member's name, as on every page; a reader has none, and a
+    member who hid their name stays "A supporter"."""
+    from credits.services import credit_adjust
+
+    shown = UserFactory(first_name="Rosa", last_name="Park")
+    hidden = UserFactory(first_name="Quiet", last_name="One")
+    for member in (shown, hidden):
+        credit_adjust(member=member, amount=41, note="Welcome")  # signing pays 1 more
+    services.signature_sign_member(petition=petition, member=shown, comment="For my street")
+    services.signature_sign_member(petition=petition, member=hidden, show_name=False)
+    SignatureFactory(petition=petition, first_name="Lucia", last_name="Mar", country="ES")
+    with django_assert_max_num_queries(10):
+        html = client.get(petition.get_absolute_url()).content.decode()
+    number = '<span class="member-number" title="butterfly credits earned">(42)</span>'
+    assert html.count(f"Rosa P {number}") == 2  # latest signers and "Why people sign"
+    assert "Lucia M from Spain" in html
+    assert f"A supporter {number}" not in html and "Quiet O" not in html
