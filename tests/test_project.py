@@ -46,6 +46,17 @@ def test_env_example_names_every_setting_read_from_the_environment():
     assert read <= named, sorted(read - named)
 
 
+def test_readme_documents_every_setting_read_from_the_environment():
+    import re
+
+    source = (ROOT / "care2" / "settings.py").read_text()
+    pattern = r"(?:os\.environ\.get|os\.environ\[|env_int|env_bool|env_list)\(?\s*[\"']([A-Z0-9_]+)"
+    read = set(re.findall(pattern, source))
+    readme = (ROOT / "README.md").read_text()
+    assert len(read) > 50
+    assert not {name for name in read if f"`{name}`" not in readme}
+
+
 def test_settings_use_embedded_defaults_when_unset(tmp_path):
     env = {
         k: v
