@@ -105,9 +105,7 @@ def _load(cached) -> Fragment | None:
 
 def _render(story) -> Fragment:
     thread = selectors.story_thread(story=story)
-    profile = url_pattern("users:profile")
     for comment in thread:
-        comment.author_url = f"{profile[0]}{comment.author_id}{profile[1]}"
         comment.slot_new_class = f"\x00n{comment.pk}\x00"
         comment.slot_new_badge = f"\x00b{comment.pk}\x00"
         comment.slot_actions = f"\x00a{comment.pk}\x00"

@@ -81,6 +81,8 @@ def latest_signers(*, petition: Petition, limit: int = 10) -> list[Signature]:
             "country",
             "confirmed_at",
             "petition_id",
+            "member__first_name",
+            "member__last_name",
             "member__credits_earned",
         )
         .order_by("-confirmed_at", "-pk")[:limit]
@@ -100,6 +102,8 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
             "comment",
             "confirmed_at",
             "petition_id",
+            "member__first_name",
+            "member__last_name",
             "member__credits_earned",
         )
         .order_by("-confirmed_at", "-pk")[:limit]

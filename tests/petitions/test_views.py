@@ -498,6 +498,7 @@ def test_member_signers_show_their_number_readers_and_hidden_names_do_not(
     with django_assert_max_num_queries(10):
         html = client.get(petition.get_absolute_url()).content.decode()
     number = '<span class="member-number" title="butterfly credits earned">(42)</span>'
-    assert html.count(f"Rosa P {number}") == 2  # latest signers and "Why people sign"
+    rosa = f'<a href="{shown.get_absolute_url()}">Rosa P</a> {number}'
+    assert html.count(rosa) == 2  # latest signers and "Why people sign"
     assert "Lucia M from Spain" in html
     assert f"A supporter {number}" not in html and "Quiet O" not in html
