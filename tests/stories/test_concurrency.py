@@ -90,3 +90,22 @@ def test_same_link_submitted_at_once_makes_one_story():
     )
     assert sorted(o[0] for o in outcomes) == ["ok", "refused", "refused"]
     assert Story.objects.count() == 1
+
+
+def test_racing_vet_requests_through_http_make_one_vet_and_no_error():
+    """The same, through the whole request: two clicks on "Note it" at once."""
+    from django.test import Client
+
+    story = StoryFactory()
+    member = UserFactory()
+    vetters = [UserFactory() for _ in range(3)]
+
+    def post(user):
+        client = Client()
+        client.force_login(user)
+        return client.post(f"/stories/{story.pk}/vet/").status_code
+
+    outcomes = race(post, [(member,), (member,), *[(v,) for v in vetters]])
+    assert sorted(status for _, status in outcomes) == [302] * 5
+    assert Vet.objects.filter(story=story, member=member).count() == 1
+    assert Story.objects.get(pk=story.pk).vet_count == Vet.objects.filter(story=story).count() == 4

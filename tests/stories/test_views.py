@@ -318,3 +318,14 @@ def test_story_pages_for_every_role(client, role, member, moderator, story):
     assert report.status_code == (302 if role == "anonymous" else 200)
     submit = client.get(reverse("stories:submit"))
     assert submit.status_code == (302 if role == "anonymous" else 200)
+
+
+def test_a_moderator_vets_and_reports_like_any_member(client, moderator, story):
+    client.force_login(moderator)
+    assert client.post(reverse("stories:vet", args=[story.pk])).status_code == 302
+    response = client.post(
+        reverse("stories:report", args=[story.pk]), {"reason": "spam", "note": "Advert"}
+    )
+    assert response.status_code == 302
+    assert Vet.objects.filter(story=story, member=moderator).exists()
+    assert Report.objects.filter(story=story, member=moderator).exists()
