@@ -157,16 +157,25 @@ def test_simple_matching_when_not_on_postgresql(stories):
         }
 
 
-def test_query_plan_uses_the_gin_index(stories):
+@pytest.mark.parametrize(
+    "model_path,index",
+    [
+        ("stories.models.Story", "story_search_idx"),
+        ("petitions.models.Petition", "petition_search_idx"),
+    ],
+)
+def test_query_plan_uses_the_gin_index(model_path, index):
     from django.contrib.postgres.search import SearchQuery
+    from django.utils.module_loading import import_string
 
+    model = import_string(model_path)
     query = SearchQuery("otters", config="english", search_type="websearch")
-    sql, params = Story.objects.filter(search_vector=query).values("pk").query.sql_with_params()
+    sql, params = model.objects.filter(search_vector=query).values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "story_search_idx" in plan, plan
+    assert index in plan, plan
 
 
 def test_search_page_query_count(client, stories, django_assert_max_num_queries):
@@ -205,17 +214,3 @@ def test_petitions_simple_matching_when_not_on_postgresql(category):
     with mock.patch("petitions.search.uses_full_text", return_value=False):
         found = {p.title for p in petitions_search(text="otter")}
     assert found == {"Save the otters", "Bike lanes"}
-
-
-def test_petition_query_plan_uses_the_gin_index(category):
-    from django.contrib.postgres.search import SearchQuery
-
-    from petitions.models import Petition
-
-    query = SearchQuery("otters", config="english", search_type="websearch")
-    sql, params = Petition.objects.filter(search_vector=query).values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "petition_search_idx" in plan, plan
