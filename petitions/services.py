@@ -148,6 +148,15 @@ def petition_start(
             return earlier
     if deadline is not None and deadline <= timezone.now():
         raise PetitionError("The deadline must be in the future.")
+    title, target, why = " ".join(title.split()), target.strip(), why.strip()
+    # The form says the same; the service holds for every caller (the API, the shell).
+    for label, value, low, high in (
+        ("The title", title, 10, 150),
+        ("The target", target, 1, 200),
+        ("Why it matters", why, 1, 10_000),
+    ):
+        if not low <= len(value) <= high:
+            raise PetitionError(f"{label} must be {low} to {high:,} characters long.")
     processed = None
     if image:
         try:
@@ -156,9 +165,9 @@ def petition_start(
             raise PetitionError(str(error), code="image") from None
     petition = Petition(
         creator=creator,
-        title=" ".join(title.split()),
-        target=target.strip(),
-        why=why.strip(),
+        title=title,
+        target=target,
+        why=why,
         why_html=sanitize_text(why),
         category=category,
         goal=goal or settings.PETITION_DEFAULT_GOAL,

@@ -67,6 +67,25 @@ def test_start_petition_sanitizes_text_and_ties_story(member, category):
     assert count(petition) == 0
 
 
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("title", "Too short", "The title must be 10 to 150"),
+        ("title", "x" * 151, "The title must be 10 to 150"),
+        ("target", "   ", "The target must be 1 to 200"),
+        ("target", "t" * 201, "The target must be 1 to 200"),
+        ("why", "w" * 10_001, "Why it matters must be 1 to 10,000"),
+    ],
+)
+def test_start_checks_lengths_for_every_caller(member, category, field, value, message):
+    """The form refuses these too; the service refuses them for any other caller, with a
+    message instead of a database error."""
+    data = {"title": "A long enough title", "target": "Someone", "why": "Because."}
+    with pytest.raises(services.PetitionError, match=message):
+        services.petition_start(creator=member, category=category, **{**data, field: value})
+    assert not Petition.objects.exists()
+
+
 def test_start_requires_verified_email(category):
     unverified = UserFactory(verified=False)
     with pytest.raises(services.PetitionError, match="verify your e-mail"):

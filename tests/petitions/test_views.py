@@ -121,9 +121,23 @@ class TestPetitionPage:
     def test_query_count_for_member_with_500_signers(
         self, as_member, petition, django_assert_max_num_queries
     ):
-        SignatureFactory.create_batch(20, petition=petition)
+        Signature.objects.bulk_create(
+            Signature(
+                petition=petition,
+                first_name=f"Signer{i}",
+                last_name="X",
+                email=f"s{i}@example.net",
+                country="DE",
+                comment="Yes" if i % 3 else "",
+                status="confirmed",
+                confirmed_at=timezone.now() - datetime.timedelta(hours=i % 72),
+            )
+            for i in range(500)
+        )
+        services._shard_add(petition.pk, 500)
         with django_assert_max_num_queries(14):
-            as_member.get(petition.get_absolute_url())
+            response = as_member.get(petition.get_absolute_url())
+        assert 'data-testid="signature-count">500<' in response.content.decode()
 
 
 # --- Signing through the page -------------------------------------------------------------
