@@ -98,7 +98,7 @@ def _test_database_url() -> str:
 
 
 class Worker:
-    def __init__(self, broker_url, tmp_path, name, extra_env=None):
+    def __init__(self, broker_url, tmp_path, name, extra_env=None, pool="solo"):
         self.log_path = tmp_path / f"{name}.log"
         env = {
             **os.environ,
@@ -109,7 +109,8 @@ class Worker:
         }
         self.log = open(self.log_path, "w+")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "care2", "worker", "--pool=solo",
+            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "care2", "worker", f"--pool={pool}",
+             "--concurrency=1",
              "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--include", "tests.worker_tasks", "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -240,6 +241,40 @@ def test_worker_killed_mid_task_runs_it_again_with_one_effect(broker, tmp_path):
                 worker.stop()
     assert len(list(markers.glob("attempt-*"))) >= 2
     assert Message.objects.filter(recipient=recipient, key="once").count() == 1
+
+
+@needs_services
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_killed_mid_task_is_requeued_by_reject_on_worker_lost(broker, tmp_path):
+    """The production pool (prefork): SIGKILL the child running the task. The worker sees
+    the child lost, rejects the message back to the queue (``task_reject_on_worker_lost``,
+    not the hour-long visibility timeout), a new child runs it, and the effect is once."""
+    from tests.worker_tasks import slow_idempotent_task
+
+    recipient = UserFactory()
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    worker = Worker(
+        broker.url, tmp_path, "prefork", {"CELERY_VISIBILITY_TIMEOUT": "3600"}, "prefork"
+    )
+    try:
+        slow_idempotent_task.apply_async(args=[recipient.pk, "child", str(markers)])
+        started = wait_for(
+            lambda: list(markers.glob("attempt-1-*")), what="the first attempt to start"
+        )
+        child_pid = int(started[0].name.rsplit("-", 1)[1])
+        assert child_pid != worker.process.pid
+        os.kill(child_pid, signal.SIGKILL)
+        wait_for(
+            lambda: Message.objects.filter(recipient=recipient, key="child").exists(),
+            seconds=60,
+            what="a new pool child to run the task again",
+        )
+    finally:
+        worker.stop()
+    assert len(list(markers.glob("attempt-*"))) == 2
+    assert Message.objects.filter(recipient=recipient, key="child").count() == 1
 
 
 @needs_services

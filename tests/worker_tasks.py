@@ -7,7 +7,9 @@ from pathlib import Path
 from celery import shared_task
 
 
-@shared_task(name="tests.slow_idempotent_task", acks_late=True, reject_on_worker_lost=True)
+# acks_late and reject_on_worker_lost come from the project settings (CELERY_TASK_*),
+# as for every task of the site: the tests check those settings, not a local override.
+@shared_task(name="tests.slow_idempotent_task")
 def slow_idempotent_task(recipient_id: int, key: str, marker_dir: str) -> None:
     """Records each attempt, sleeps on the first one (so a test can kill the worker
     mid-task), then writes its effect idempotently (a unique key)."""
