@@ -3,20 +3,19 @@
 from django.db.models import Q
 
 from comments.models import Comment, CommentReport, Tracking
-from comments.services import can_moderate, edit_cutoff
 from stories.models import Story
 
 # Stories whose comments readers can open (published, or newly submitted).
 OPEN_STORY_STATUSES = [Story.Status.PUBLISHED, Story.Status.NEW]
 
 
-def story_thread(*, story, viewer=None) -> list[Comment]:
+def story_thread(*, story) -> list[Comment]:
     """A story's discussion, in thread order, ready to render as a flat list.
 
     One query however many comments (authors joined in). A deleted or removed comment is
     kept only when a reply below it is shown, as a "comment deleted" placeholder that
-    keeps the thread's shape; each comment gets ``can_edit`` / ``can_delete`` /
-    ``can_remove`` for ``viewer`` without further queries.
+    keeps the thread's shape. What a viewer may do with each comment is added per request
+    by ``comments.fragments``, so the thread itself can be shared.
     """
     comments = list(Comment.objects.filter(story=story).for_thread())
     by_pk = {comment.pk: comment for comment in comments}
@@ -25,22 +24,7 @@ def story_thread(*, story, viewer=None) -> list[Comment]:
         comment.shown = comment.is_visible or getattr(comment, "has_shown_reply", False)
         if comment.shown and comment.parent_id in by_pk:
             by_pk[comment.parent_id].has_shown_reply = True
-    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    moderator = can_moderate(viewer) if viewer_id else False
-    cutoff = edit_cutoff()
-    thread = []
-    for comment in comments:
-        if not comment.shown:
-            continue
-        own = viewer_id is not None and comment.author_id == viewer_id and comment.is_visible
-        comment.can_edit = own and comment.created_at >= cutoff
-        comment.can_delete = own
-        comment.can_remove = moderator and comment.is_visible
-        comment.can_report = comment.is_visible and (
-            viewer_id is None or comment.author_id != viewer_id
-        )
-        thread.append(comment)
-    return thread
+    return [comment for comment in comments if comment.shown]
 
 
 def is_tracking(*, member, story) -> bool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
@@ -463,11 +463,6 @@ def comment_tracker_batches(*, comment_id: int, batch_size: int | None = None):
         last = batch[-1]
 
 
-def _absolute(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
-
-
 def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_LENGTH else f"{text[: EXCERPT_LENGTH - 1].rstrip()}…"
 
@@ -512,7 +507,7 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
         comment_url = f"{story.get_absolute_url()}#{comment.anchor}"
         messages, emails = [], []
         for recipient in recipients:
-            stop_url = _absolute(
+            stop_url = absolute_url(
                 reverse(
                     "comments:stop_tracking",
                     args=[stop_tracking_token(member_id=recipient.pk, story_id=story.pk)],
@@ -533,7 +528,7 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
                         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
                         body=(
                             f"{comment.author.public_name} commented on “{story.title}”:\n\n"
-                            f"{excerpt}\n\nRead the comment: {_absolute(comment_url)}\n\n"
+                            f"{excerpt}\n\nRead the comment: {absolute_url(comment_url)}\n\n"
                             "You get this because you track comments on this story.\n"
                             f"Stop tracking it (one click, no sign-in needed): {stop_url}\n"
                         ),

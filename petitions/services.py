@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 
+from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
@@ -142,10 +142,9 @@ def petition_start(
             f"New members can start petitions {settings.NEW_MEMBER_HOURS} hours after joining. "
             "Meanwhile you can sign and share the petitions already here."
         )
-    if submission_key is not None:
-        earlier = Petition.objects.filter(creator=creator, submission_key=submission_key).first()
-        if earlier is not None:
-            return earlier
+    earlier = Petition.objects.filter(creator=creator, submission_key=submission_key)
+    if submission_key is not None and (found := earlier.first()) is not None:
+        return found
     if deadline is not None and deadline <= timezone.now():
         raise PetitionError("The deadline must be in the future.")
     title, target, why = " ".join(title.split()), target.strip(), why.strip()
@@ -184,10 +183,9 @@ def petition_start(
         with transaction.atomic():
             petition.save()
     except IntegrityError:
-        earlier = Petition.objects.filter(creator=creator, submission_key=submission_key).first()
-        if submission_key is None or earlier is None:
+        if submission_key is None or (found := earlier.first()) is None:
             raise
-        return earlier  # the same form, submitted twice at once
+        return found  # the same form, submitted twice at once
     petitions_reindex(petition_ids=[petition.pk])
     if story is not None:
         pages_changed()  # the story page lists the petitions grown from it
@@ -353,6 +351,16 @@ def petition_update_notify(*, update_id: int) -> int:
     key = f"petition_update:{update.pk}"
     subject = f"Update on “{petition.title}”: {update.title}"[:300]
     page_url = petition.get_absolute_url()
+    # The e-mail is the same for every recipient but the address.
+    settings_url = absolute_url(reverse("settings:index"))
+    mail_subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"
+    mail_body = (
+        f"{update.title}\n\n{update.body}\n\n"
+        f"The petition: {absolute_url(page_url)}\n\n"
+        "You get this because you signed and asked to hear more.\n"
+        f"Turn these e-mails off in your settings: {settings_url}\n"
+    )
+    headers = {"List-Unsubscribe": f"<{settings_url}>"}
     sent = 0
     for start in range(0, len(member_ids), settings.NOTIFY_BATCH_SIZE):
         chunk = member_ids[start : start + settings.NOTIFY_BATCH_SIZE]
@@ -373,7 +381,7 @@ def petition_update_notify(*, update_id: int) -> int:
                 ignore_conflicts=True,
             )
             emails = [
-                _update_email(update, subject=subject, to=email)
+                EmailMessage(subject=mail_subject, body=mail_body, to=[email], headers=headers)
                 for email in User.objects.filter(
                     pk__in=todo, email_on_petition_updates=True, is_active=True
                 )
@@ -386,24 +394,6 @@ def petition_update_notify(*, update_id: int) -> int:
                 mailers.default.send_messages(emails[first : first + 100])
         sent += len(chunk)
     return sent
-
-
-def _update_email(update: PetitionUpdate, *, subject: str, to: str) -> EmailMessage:
-    petition = update.petition
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
-    domain = Site.objects.get_current().domain
-    settings_url = f"{protocol}://{domain}{reverse('settings:index')}"
-    return EmailMessage(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        body=(
-            f"{update.title}\n\n{update.body}\n\n"
-            f"The petition: {protocol}://{domain}{petition.get_absolute_url()}\n\n"
-            "You get this because you signed and asked to hear more.\n"
-            f"Turn these e-mails off in your settings: {settings_url}\n"
-        ),
-        to=[to],
-        headers={"List-Unsubscribe": f"<{settings_url}>"},
-    )
 
 
 # --- Signing ---------------------------------------------------------------------------

@@ -2,19 +2,13 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from care2.links import absolute_url
 from petitions import services
 from petitions.models import Signature
-
-
-def absolute_url(path: str) -> str:
-    """A link for an e-mail: the current Site's domain with the account protocol."""
-    domain = Site.objects.get_current().domain
-    return f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{domain}{path}"
 
 
 @shared_task(name="petitions.tasks.send_confirmation_task", acks_late=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.subprocess_django import django_python
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -119,16 +121,13 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_media_go_to_s3_when_a_bucket_is_configured():
-    env = {**os.environ, "S3_BUCKET": "care2-media", "S3_ENDPOINT_URL": "http://127.0.0.1:9"}
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings'; django.setup();"
+    out = django_python(
         "from django.core.files.storage import storages; s = storages['default'];"
-        "print(type(s).__module__ + '.' + type(s).__name__, s.bucket_name)"
+        "print(type(s).__module__ + '.' + type(s).__name__, s.bucket_name)",
+        S3_BUCKET="care2-media",
+        S3_ENDPOINT_URL="http://127.0.0.1:9",
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.split() == ["storages.backends.s3.S3Storage", "care2-media"]
+    assert out.split() == ["storages.backends.s3.S3Storage", "care2-media"]
 
 
 def test_makefile_names_what_to_install_without_python_312():
@@ -207,14 +206,11 @@ print("ok")
 def test_celery_keeps_the_json_log_lines():
     """A real worker would otherwise replace the root logger's JSON handler with its own
     coloured text lines."""
-    code = (
-        "import django, os, logging; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings';"
-        "django.setup(); from care2.celery import app;"
+    out = django_python(
+        "import logging; from care2.celery import app;"
         "app.log.setup_logging_subsystem(loglevel='INFO');"
-        "print(type(logging.getLogger().handlers[0].formatter).__name__)"
+        "print(type(logging.getLogger().handlers[0].formatter).__name__)",
+        DJANGO_DEBUG="0",
+        LOG_FORMAT="json",
     )
-    env = {**os.environ, "DJANGO_DEBUG": "0", "LOG_FORMAT": "json"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "JsonFormatter"
+    assert out.strip() == "JsonFormatter"

@@ -46,6 +46,24 @@ def count(petition):
     return services.petition_count(petition_id=petition.pk)
 
 
+def confirmed_signers(petition, n):
+    """``n`` confirmed signatures over three days, a third without a comment, counted."""
+    Signature.objects.bulk_create(
+        Signature(
+            petition=petition,
+            first_name=f"Signer{i}",
+            last_name="X",
+            email=f"s{i}@example.net",
+            country="DE",
+            comment="Yes" if i % 3 else "",
+            status="confirmed",
+            confirmed_at=timezone.now() - datetime.timedelta(hours=i % 72),
+        )
+        for i in range(n)
+    )
+    services._shard_add(petition.pk, n)
+
+
 # --- The petition page --------------------------------------------------------------------
 
 
@@ -99,20 +117,7 @@ class TestPetitionPage:
         assert 'name="email"' not in html
 
     def test_query_count_with_500_signers(self, client, petition, django_assert_max_num_queries):
-        Signature.objects.bulk_create(
-            Signature(
-                petition=petition,
-                first_name=f"Signer{i}",
-                last_name="X",
-                email=f"s{i}@example.net",
-                country="DE",
-                comment="Yes" if i % 3 else "",
-                status="confirmed",
-                confirmed_at=timezone.now() - datetime.timedelta(hours=i % 72),
-            )
-            for i in range(500)
-        )
-        services._shard_add(petition.pk, 500)
+        confirmed_signers(petition, 500)
         PetitionUpdateFactory.create_batch(3, petition=petition)
         with django_assert_max_num_queries(10):
             response = client.get(petition.get_absolute_url())
@@ -121,20 +126,7 @@ class TestPetitionPage:
     def test_query_count_for_member_with_500_signers(
         self, as_member, petition, django_assert_max_num_queries
     ):
-        Signature.objects.bulk_create(
-            Signature(
-                petition=petition,
-                first_name=f"Signer{i}",
-                last_name="X",
-                email=f"s{i}@example.net",
-                country="DE",
-                comment="Yes" if i % 3 else "",
-                status="confirmed",
-                confirmed_at=timezone.now() - datetime.timedelta(hours=i % 72),
-            )
-            for i in range(500)
-        )
-        services._shard_add(petition.pk, 500)
+        confirmed_signers(petition, 500)
         with django_assert_max_num_queries(14):
             response = as_member.get(petition.get_absolute_url())
         assert 'data-testid="signature-count">500<' in response.content.decode()

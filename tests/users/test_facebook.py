@@ -135,27 +135,16 @@ def test_callback_with_a_forged_state_is_refused(client, facebook_app):
 
 def test_the_facebook_app_can_come_from_the_environment():
     """FACEBOOK_APP_ID / FACEBOOK_APP_SECRET configure the app without the admin."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.subprocess_django import django_python
 
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='care2.settings';"
-        "django.setup(); from django.conf import settings;"
+    out = django_python(
+        "from django.conf import settings;"
         "app = settings.SOCIALACCOUNT_PROVIDERS['facebook']['APPS'][0];"
-        "print(app['client_id'], app['secret'])"
+        "print(app['client_id'], app['secret'])",
+        FACEBOOK_APP_ID="env-app-1",
+        FACEBOOK_APP_SECRET="env-secret",
     )
-    env = {**os.environ, "FACEBOOK_APP_ID": "env-app-1", "FACEBOOK_APP_SECRET": "env-secret"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.split() == ["env-app-1", "env-secret"]
+    assert out.split() == ["env-app-1", "env-secret"]
 
 
 def test_an_app_from_settings_shows_the_button_and_redirects(client, settings):
