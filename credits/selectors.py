@@ -1,6 +1,7 @@
 """Reads of the ledger that pages share: history, the 90-day chart, the leaderboard."""
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Sum
@@ -46,11 +47,22 @@ class Chart:
         return self.total > 0
 
 
+def member_zone(member) -> datetime.tzinfo:
+    """The member's own time zone (the active one if theirs is unset or unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(member.time_zone) if member.time_zone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
 def earned_per_day(*, member, days: int = CHART_DAYS, today: datetime.date | None = None) -> Chart:
     """Credits the member earned (awards and moderator bonuses) on each of the last
-    ``days`` days, in the active time zone, ready to draw. One query."""
-    tz = timezone.get_current_timezone()
-    today = today or timezone.localdate()
+    ``days`` calendar days in the member's time zone, ready to draw. One query.
+
+    Days are calendar days, not spans of 24 hours: the first day starts at local
+    midnight, so a daylight-saving change inside the range moves nothing."""
+    tz = member_zone(member) or timezone.get_current_timezone()
+    today = today or timezone.localdate(timezone=tz)
     first_day = today - datetime.timedelta(days=days - 1)
     since = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
     rows = (

@@ -1,7 +1,9 @@
 import datetime
 import re
+import zoneinfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,31 +96,77 @@ class TestMyCredits:
         )
 
 
+def local_noon(day: datetime.date, zone: str) -> datetime.datetime:
+    """Noon on a calendar day in a zone: an instant that is on that day there."""
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+# Fixed instants where "N days ago" as N × 24 hours lands on another calendar day in New
+# York: just after and just before local midnight, with a daylight-saving change inside
+# the 90 days (spring forward on 2025-03-09, fall back on 2025-11-02), and none.
+CHART_INSTANTS = [
+    "2025-03-20T04:30:00+00:00",  # 00:30 EDT, the span crosses spring forward
+    "2025-11-20T04:30:00+00:00",  # 23:30 EST, the span crosses fall back
+    "2025-11-20T05:00:00+00:00",  # 00:00 EST exactly
+    "2025-07-15T04:01:00+00:00",  # 00:01 EDT, no change inside the span
+]
+
+
 class TestChart:
-    def test_credits_earned_per_day_over_90_days(self, member, target):
-        now = timezone.now()
-        for days_ago, key in ((0, "a"), (0, "b"), (3, "c"), (89, "d"), (90, "too-old")):
+    @pytest.mark.parametrize("instant", CHART_INSTANTS)
+    def test_credits_earned_per_day_over_90_days(self, member, target, instant):
+        with time_machine.travel(instant, tick=False):
+            today = timezone.localdate(timezone=zoneinfo.ZoneInfo(member.time_zone))
+            for days_ago, key in ((0, "a"), (0, "b"), (3, "c"), (89, "d"), (90, "too-old")):
+                services._award(
+                    member=member,
+                    action=Action.VET_NEW,
+                    target=target,
+                    key=key,
+                    at=local_noon(today - datetime.timedelta(days=days_ago), member.time_zone),
+                )
+            # The first and last instants of the chart's days count; a second earlier not.
+            first = today - datetime.timedelta(days=89)
+            zone = zoneinfo.ZoneInfo(member.time_zone)
+            start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+            for key, at in (
+                ("edge-in", start),
+                ("edge-out", start - datetime.timedelta(seconds=1)),
+            ):
+                services._award(member=member, action=Action.VET_NEW, target=target, key=key, at=at)
+            services.cause_redeem(member=member, cause=CauseFactory(cost=1), token="spent")
+            chart = selectors.earned_per_day(member=member)
+        assert len(chart.bars) == 90
+        assert chart.last_day == today and chart.first_day == first
+        by_day = {bar.day: bar.credits for bar in chart.bars if bar.credits}
+        assert by_day == {
+            today: 6,
+            today - datetime.timedelta(days=3): 3,
+            first: 6,
+        }
+        assert (chart.total, chart.peak) == (15, 6)
+        tallest = next(bar for bar in chart.bars if bar.day == today)
+        assert tallest.height == chart.height - 10 and tallest.y == 10
+
+    def test_days_are_the_members_calendar_days_whatever_zone_is_active(self, member, target):
+        """The chart follows the member's zone, also outside a request (a task, the shell)."""
+        member.time_zone = "Asia/Tokyo"
+        member.save(update_fields=["time_zone"])
+        # 16:30 UTC on May 1 is 01:30 on May 2 in Tokyo, 12:30 on May 1 in New York.
+        with time_machine.travel("2025-05-01T16:30:00+00:00", tick=False):
             services._award(
                 member=member,
                 action=Action.VET_NEW,
                 target=target,
-                key=key,
-                at=now - datetime.timedelta(days=days_ago),
+                key="tokyo",
+                at=timezone.now(),
             )
-        services.cause_redeem(member=member, cause=CauseFactory(cost=1), token="spent")
-        chart = selectors.earned_per_day(member=member)
-        assert len(chart.bars) == 90
-        assert chart.last_day == timezone.localdate()
-        by_day = {bar.day: bar.credits for bar in chart.bars if bar.credits}
-        today = timezone.localdate()
-        assert by_day == {
-            today: 6,
-            today - datetime.timedelta(days=3): 3,
-            today - datetime.timedelta(days=89): 3,
+            with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+                chart = selectors.earned_per_day(member=member)
+        assert chart.last_day == datetime.date(2025, 5, 2)
+        assert {bar.day: bar.credits for bar in chart.bars if bar.credits} == {
+            datetime.date(2025, 5, 2): 3
         }
-        assert (chart.total, chart.peak) == (12, 6)
-        tallest = next(bar for bar in chart.bars if bar.day == today)
-        assert tallest.height == chart.height - 10 and tallest.y == 10
 
     def test_empty_chart(self, member):
         chart = selectors.earned_per_day(member=member)
