@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 
 from comments import services
 from comments.forms import ModerateForm
@@ -178,7 +179,14 @@ class CommentAdmin(admin.ModelAdmin):
         )
         label = Comment.RemovalReason(reason).label.lower()
         self.message_user(
-            request, f"{result.removed} comments removed ({label}).", messages.SUCCESS
+            request,
+            ngettext(
+                "%(count)d comment removed (%(label)s).",
+                "%(count)d comments removed (%(label)s).",
+                result.removed,
+            )
+            % {"count": result.removed, "label": label},
+            messages.SUCCESS,
         )
 
     @admin.action(
@@ -212,7 +220,12 @@ class CommentAdmin(admin.ModelAdmin):
             moderator=request.user,
             reason="admin bulk action",
         )
-        self.message_user(request, f"{result.changed} comments restored.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d comment restored.", "%(count)d comments restored.", result.changed)
+            % {"count": result.changed},
+            messages.SUCCESS,
+        )
 
     @admin.action(
         description="Dismiss the reports of selected comments (they stay)",
@@ -225,7 +238,14 @@ class CommentAdmin(admin.ModelAdmin):
             reason="admin bulk action",
         )
         self.message_user(
-            request, f"Reports dismissed on {result.changed} comments.", messages.SUCCESS
+            request,
+            ngettext(
+                "Reports dismissed on %(count)d comment.",
+                "Reports dismissed on %(count)d comments.",
+                result.changed,
+            )
+            % {"count": result.changed},
+            messages.SUCCESS,
         )
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from care2.admin import ReasonActionForm
 from care2.pagecache import pages_changed
@@ -132,7 +133,12 @@ class PetitionAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         result = services.petitions_hide(petition_ids=ids, reason=reason, by=request.user)
         _log(request, Petition.objects.filter(pk__in=ids), f"hidden by moderator: {reason}")
-        self.message_user(request, f"{result.changed} petitions hidden.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d petition hidden.", "%(count)d petitions hidden.", result.changed)
+            % {"count": result.changed},
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Show selected petitions again", permissions=["change"])
     def unhide(self, request, queryset):
@@ -141,7 +147,16 @@ class PetitionAdmin(admin.ModelAdmin):
             petition_ids=ids, by=request.user, reason=self._reason(request)
         )
         _log(request, Petition.objects.filter(pk__in=ids), "shown again by moderator")
-        self.message_user(request, f"{result.changed} petitions shown again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d petition shown again.",
+                "%(count)d petitions shown again.",
+                result.changed,
+            )
+            % {"count": result.changed},
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Close selected petitions", permissions=["change"])
     def close(self, request, queryset):
@@ -150,7 +165,12 @@ class PetitionAdmin(admin.ModelAdmin):
             petition_ids=ids, by=request.user, reason=self._reason(request)
         )
         _log(request, Petition.objects.filter(pk__in=ids), "closed by moderator")
-        self.message_user(request, f"{result.changed} petitions closed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d petition closed.", "%(count)d petitions closed.", result.changed)
+            % {"count": result.changed},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Signature)
@@ -192,7 +212,14 @@ class SignatureAdmin(admin.ModelAdmin):
         changed = services.signatures_invalidate(
             signature_ids=ids, by=request.user, reason=self._reason(request)
         )
-        self.message_user(request, f"{changed} signatures invalidated.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d signature invalidated.", "%(count)d signatures invalidated.", changed
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
 
     def _reason(self, request):
         return (request.POST.get("reason") or "").strip()

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.utils.translation import ngettext
 
 from care2.admin import ReasonActionForm, action_reason
 from care2.pagecache import pages_changed
@@ -91,7 +92,12 @@ class StoryAdmin(admin.ModelAdmin):
             Story.objects.filter(pk__in=ids),
             f"{verb} by moderator" + (f": {reason}" if reason else ""),
         )
-        self.message_user(request, f"{result.changed} stories {verb}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d story %(verb)s.", "%(count)d stories %(verb)s.", result.changed)
+            % {"count": result.changed, "verb": verb},
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Publish selected stories", permissions=["change"])
     def publish(self, request, queryset):

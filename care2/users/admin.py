@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from care2.users.models import Message, User
 from care2.users.services import user_suspend, user_unsuspend
@@ -93,7 +94,13 @@ class UserAdmin(BaseUserAdmin):
                     reason=form.cleaned_data["reason"],
                     until=form.cleaned_data["until"],
                 )
-            self.message_user(request, f"{queryset.count()} members suspended.", messages.SUCCESS)
+            count = queryset.count()
+            self.message_user(
+                request,
+                ngettext("%(count)d member suspended.", "%(count)d members suspended.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
             return None
         return render(
             request,
@@ -110,7 +117,13 @@ class UserAdmin(BaseUserAdmin):
     def lift_suspension(self, request, queryset):
         for user in queryset:
             user_unsuspend(user=user, by=request.user, reason="lifted in the admin")
-        self.message_user(request, f"{queryset.count()} suspensions lifted.", messages.SUCCESS)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d suspension lifted.", "%(count)d suspensions lifted.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     add_fieldsets = (
         (
