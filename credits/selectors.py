@@ -46,6 +46,22 @@ class Chart:
     def has_credits(self) -> bool:
         return self.total > 0
 
+    @property
+    def axis(self) -> list[datetime.date]:
+        """The dates written under the bars (as HTML, so they stay legible at any width)."""
+        return axis_days(self.first_day, self.last_day)
+
+    @property
+    def busy_bars(self) -> list[ChartBar]:
+        """The days with credits: the rows of the chart's table."""
+        return [bar for bar in self.bars if bar.credits]
+
+
+def axis_days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """First, middle and last day of a chart: three labels fit a 360 px screen."""
+    middle = first + (last - first) / 2
+    return [first, middle, last]
+
 
 def member_zone(member) -> datetime.tzinfo:
     """The member's own time zone (the active one if theirs is unset or unknown)."""

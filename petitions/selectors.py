@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, 
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from credits.selectors import axis_days
 from petitions.countries import country_name
 from petitions.models import Petition, Signature
 
@@ -130,6 +131,24 @@ class Chart:
     bar_width: float
     peak: int
     total: int
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.bars[0].day
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.bars[-1].day
+
+    @property
+    def axis(self) -> list[datetime.date]:
+        """The dates written under the bars (as HTML, so they stay legible at any width)."""
+        return axis_days(self.first_day, self.last_day)
+
+    @property
+    def busy_bars(self) -> list[ChartBar]:
+        """The days with signatures: the rows of the chart's table."""
+        return [bar for bar in self.bars if bar.count]
 
 
 def signatures_per_day(*, petition: Petition, days: int = 30) -> Chart:

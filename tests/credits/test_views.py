@@ -172,6 +172,27 @@ class TestChart:
         chart = selectors.earned_per_day(member=member)
         assert not chart.has_credits and all(bar.height == 0 for bar in chart.bars)
 
+    def test_empty_chart_is_a_sentence_not_an_empty_box(self, client, member):
+        client.force_login(member)
+        html = client.get(reverse("credits:mine")).content.decode()
+        chart = html[html.index('data-testid="credits-chart"') :]
+        chart = chart[: chart.index("</figure>")]
+        assert "<svg" not in chart
+        assert "No credits earned in the last 90 days yet" in chart
+
+    def test_dates_peak_and_table_are_html_text(self, client, member, target):
+        with time_machine.travel("2025-06-30T16:00:00+00:00", tick=False):
+            credit_award(member=member, action=Action.VET_NEW, target=target, key="k")
+            client.force_login(member)
+            html = client.get(reverse("credits:mine")).content.decode()
+        chart = html[html.index('data-testid="credits-chart"') :]
+        chart = chart[: chart.index("</figure>")]
+        assert "<text" not in chart  # SVG text would shrink with the bars on a phone
+        assert 'preserveAspectRatio="none"' in chart
+        assert "<span>Apr 2</span><span>May 16</span><span>Jun 30</span>" in chart
+        assert '<span class="day-chart-peak" aria-hidden="true">3 max</span>' in chart
+        assert "<tr><td>Mon Jun 30</td><td>3</td></tr>" in chart
+
 
 class TestLeaderboard:
     def test_this_week_and_all_time(self, client, django_assert_max_num_queries):

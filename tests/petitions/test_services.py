@@ -620,8 +620,14 @@ def test_busiest_ips(petition):
 
 def test_chart_counts_per_day(petition):
     now = timezone.now()
+    # Two calendar days back at noon (48 hours back can be another day across a DST change).
+    two_days_ago = datetime.datetime.combine(
+        timezone.localdate() - datetime.timedelta(days=2),
+        datetime.time(12),
+        tzinfo=timezone.get_current_timezone(),
+    )
     SignatureFactory.create_batch(2, petition=petition, confirmed_at=now)
-    SignatureFactory(petition=petition, confirmed_at=now - datetime.timedelta(days=2))
+    SignatureFactory(petition=petition, confirmed_at=two_days_ago)
     chart = selectors.signatures_per_day(petition=petition)
     assert len(chart.bars) == 30 and chart.total == 3 and chart.peak == 2
     assert chart.bars[-1].count == 2 and chart.bars[-3].count == 1
