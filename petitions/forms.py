@@ -5,8 +5,10 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from petitions.countries import COUNTRIES
+from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_latest_day
 from petitions.images import ImageRejected, process_image
 from stories.models import Category, Story
 
@@ -49,7 +51,7 @@ class PetitionForm(forms.Form):
     deadline = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: the petition closes at the end of this day.",
+        help_text=f"Optional: the petition closes at the end of this day, at most {DEADLINE_MAX_YEARS} years ahead.",
     )
     story = forms.ModelChoiceField(
         queryset=Story.objects.visible(),
@@ -74,8 +76,15 @@ class PetitionForm(forms.Form):
         day = self.cleaned_data.get("deadline")
         if day is None:
             return None
-        if day <= timezone.localdate():
+        today = timezone.localdate()
+        if day <= today:
             raise forms.ValidationError("Choose a day after today.")
+        # Checked on the date, before any arithmetic: 9999-12-31 would overflow below.
+        if day > deadline_latest_day(today):
+            raise forms.ValidationError(
+                f"Choose a day at most {DEADLINE_MAX_YEARS} years ahead "
+                f"(by {date_format(deadline_latest_day(today), 'F j, Y')})."
+            )
         end = datetime.datetime.combine(day, datetime.time.max)
         return timezone.make_aware(end, timezone.get_current_timezone())
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Substr
@@ -23,11 +23,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care2.links import absolute_url
+from care2.mail import EmailMessage
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
+from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_too_far
 from petitions.images import ImageRejected, ProcessedImage, process_image
 from petitions.models import CountShard, Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
@@ -147,6 +149,10 @@ def petition_start(
         return found
     if deadline is not None and deadline <= timezone.now():
         raise PetitionError("The deadline must be in the future.")
+    if deadline is not None and deadline_too_far(deadline):
+        raise PetitionError(
+            f"The deadline must be at most {DEADLINE_MAX_YEARS} years ahead.", code="deadline"
+        )
     title, target, why = " ".join(title.split()), target.strip(), why.strip()
     # The form says the same; the service holds for every caller (the API, the shell).
     for label, value, low, high in (
