@@ -47,6 +47,8 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
+                # The client, resolved behind trusted proxies (TrustedProxyMiddleware).
+                "ip": request.META.get("REMOTE_ADDR"),
             },
         )
         return response

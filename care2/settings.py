@@ -4,6 +4,7 @@ With nothing set, the site runs as `make run` wants it: SQLite under ``var/``, C
 tasks run eagerly, local-memory cache, e-mail printed to the console.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later consumer of the client's address reads the resolved one.
+    "care2.middleware.TrustedProxyMiddleware",
     "care2.logs.RequestLogMiddleware",
     "care2.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -314,6 +317,21 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Client address behind proxies ----------------------------------------------------
+# How many proxies the site sits behind (the TLS-terminating load balancer: 1), and/or
+# their networks (CIDRs). The client's address is then taken from X-Forwarded-For, as
+# far as those hops reach (care2.middleware.TrustedProxyMiddleware); unset, the header is
+# ignored and REMOTE_ADDR is the peer, which a client cannot spoof.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_NETWORKS = [
+    str(ipaddress.ip_network(network, strict=False))  # a typo fails at start-up
+    for network in env_list("TRUSTED_PROXY_NETWORKS", [])
+]
+# allauth reads REMOTE_ADDR, which the middleware has already resolved: counting the
+# proxies again from the header would apply them twice (and allauth raises
+# ImproperlyConfigured, a 500, on a header shorter than its count).
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "care2.views.ratelimited"
