@@ -44,14 +44,22 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 # The embedded default: SQLite under var/, Celery tasks run eagerly, e-mail to the console.
-run: demo
+# Links in e-mails point at HOST:PORT (SITE_URL); error pages are the site's own, and
+# DJANGO_DEBUG=1 brings Django's debug pages back for developers.
+RUN_ENV = SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)} \
+	SERVE_MEDIA=$${SERVE_MEDIA:-1} LOG_FORMAT=$${LOG_FORMAT:-text}
+
+run: venv
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
 	@echo ""
 	@echo "  Care2 News is at http://$(HOST):$(PORT)/"
 	@echo "  Demo member:  demo@care2.example / care2-demo-pass"
 	@echo "  Moderator:    moderator@care2.example / care2-moderator-pass  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  E-mails the site sends are printed below."
 	@echo ""
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 services:
 	@bash .ci/ensure-services

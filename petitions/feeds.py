@@ -1,18 +1,18 @@
 """RSS and Atom feeds of the petition lists: featured, newest, victories, each category."""
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from care2.links import RequestLinksFeed
 from petitions import selectors
 from stories.models import Category
 
 FEED_SIZE = 30
 
 
-class PetitionFeed(Feed):
+class PetitionFeed(RequestLinksFeed):
     title_text = "featured petitions"
     link_name = "petitions:list"
 

@@ -386,14 +386,10 @@ def _user(email, password, first, last, *, staff=False):
 
 @transaction.atomic
 def load(*, stdout) -> None:
-    from django.conf import settings
-    from django.contrib.sites.models import Site
+    from care2.links import sync_site
 
-    # Links in e-mails (verification, stop-tracking) are built from the Sites domain.
-    Site.objects.update_or_create(
-        pk=settings.SITE_ID,
-        defaults={"domain": settings.DEMO_SITE_DOMAIN, "name": settings.SITE_NAME},
-    )
+    # allauth's e-mails name the site by the Sites domain: the one SITE_URL gives.
+    sync_site()
     now = timezone.now()
     demo = _user(*DEMO_MEMBER)
     moderator = _user(*MODERATOR, staff=True)

@@ -1,18 +1,18 @@
 """RSS and Atom feeds of stories: front page, newly submitted, each category, each tag."""
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
+from care2.links import RequestLinksFeed
 from stories.models import Category, Story
 
 FEED_SIZE = 30
 
 
-class StoryFeed(Feed):
+class StoryFeed(RequestLinksFeed):
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: top stories"
 
