@@ -4,8 +4,29 @@ import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+
+def inline_tag(template_name: str):
+    """Like ``register.inclusion_tag``, but the rendered snippet is stripped.
+
+    These snippets sit inside sentences and lists ("signed 2 days ago. Thank you",
+    "Beth S (330), Allen G (12)"): a final newline in the snippet's file would otherwise
+    show as a space before the punctuation that follows the tag.
+    """
+
+    def decorator(func):
+        def tag(context, *args, **kwargs):
+            snippet = context.template.engine.get_template(template_name)
+            return mark_safe(snippet.render(context.new(func(*args, **kwargs))).strip())
+
+        tag.__doc__ = func.__doc__
+        register.simple_tag(tag, takes_context=True, name=func.__name__)
+        return func
+
+    return decorator
 
 
 @register.filter
@@ -34,13 +55,13 @@ def longdate(value: datetime.datetime | None) -> str:
     return f"{local:%A %B} {local.day}, {local.year}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
 
 
-@register.inclusion_tag("includes/_time.html")
+@inline_tag("includes/_time.html")
 def time_ago(value: datetime.datetime):
     """A <time> element showing the relative age, with the exact time as its title."""
     return {"value": value}
 
 
-@register.inclusion_tag("includes/_member.html")
+@inline_tag("includes/_member.html")
 def member(user, number=None):
     """A member's public name followed by their number, as "Beth S (330)".
 
@@ -60,7 +81,7 @@ def member_number(user) -> int:
     return getattr(user, "credits_earned", 0) or 0
 
 
-@register.inclusion_tag("includes/_avatar.html")
+@inline_tag("includes/_avatar.html")
 def avatar(user, size: int = 64):
     """A member's picture, or a generated circle with their initials."""
     image = None
