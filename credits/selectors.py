@@ -123,7 +123,7 @@ def leaderboard_all_time(*, limit: int = LEADERBOARD_SIZE):
     return list(
         User.objects.filter(is_active=True, credits_earned__gt=0)
         .order_by("-credits_earned", "pk")
-        .only("pk", "first_name", "last_name", "credits_earned")[:limit]
+        .only("pk", "first_name", "last_name", "credits_earned", "is_active")[:limit]
     )
 
 
@@ -137,7 +137,7 @@ def leaderboard_this_week(*, limit: int = LEADERBOARD_SIZE, now: datetime.dateti
         .annotate(week_credits=Sum("credit_entries__earned"))
         .filter(week_credits__gt=0)
         .order_by("-week_credits", "pk")
-        .only("pk", "first_name", "last_name", "credits_earned")[:limit]
+        .only("pk", "first_name", "last_name", "credits_earned", "is_active")[:limit]
     )
 
 

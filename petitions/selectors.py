@@ -85,6 +85,7 @@ def latest_signers(*, petition: Petition, limit: int = 10) -> list[Signature]:
             "member__first_name",
             "member__last_name",
             "member__credits_earned",
+            "member__is_active",  # a deleted member's name is not linked
         )
         .order_by("-confirmed_at", "-pk")[:limit]
     )
@@ -106,6 +107,7 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
             "member__first_name",
             "member__last_name",
             "member__credits_earned",
+            "member__is_active",  # a deleted member's name is not linked
         )
         .order_by("-confirmed_at", "-pk")[:limit]
     )

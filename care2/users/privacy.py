@@ -93,7 +93,25 @@ def member_delete(*, user: User) -> None:
     user.email_on_petition_updates = False
     user.deleted_at = timezone.now()
     user.set_unusable_password()
-    user.save()
+    # Only the fields changed here: the credit counters are kept by the ledger with F()
+    # updates, and this instance may hold older values of them.
+    user.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "bio",
+            "avatar",
+            "avatar_small",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "email_on_tracked_comments",
+            "email_on_petition_updates",
+            "deleted_at",
+            "password",
+        ]
+    )
     user.groups.clear()
     user.user_permissions.clear()
     audit_record(actor=None, action="member deleted their account", target=user)
