@@ -82,4 +82,17 @@ def cause_detail(request, slug):
                 request, f"Thank you! You spent {cause.cost} credits on “{cause.title}”."
             )
             return redirect("credits:mine")
-    return render(request, "credits/cause_detail.html", {"cause": cause, "form": form})
+    # Credits the member still lacks: the form shows disabled with that number (the
+    # service above still refuses a redemption the balance cannot pay).
+    shortfall = 0
+    if request.user.is_authenticated:
+        shortfall = max(0, cause.cost - request.user.credits_balance)
+    if shortfall:
+        form.fields["confirm"].widget.attrs.update(
+            {"disabled": True, "aria-describedby": "redeem-shortfall"}
+        )
+    return render(
+        request,
+        "credits/cause_detail.html",
+        {"cause": cause, "form": form, "shortfall": shortfall},
+    )
