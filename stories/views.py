@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from care2.pagecache import cached_for_readers
-from care2.redirects import redirect_next
+from care2.redirects import redirect_next, safe_next
 from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
@@ -22,12 +22,38 @@ def _page(request, queryset, per_page=None):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _listing(request, *, queryset, title, template="stories/story_list.html", **context):
+def _listing(
+    request,
+    *,
+    queryset,
+    title,
+    template="stories/story_list.html",
+    vet_controls=False,
+    **context,
+):
+    """A page of story cards. With ``vet_controls`` each card has its Note it button
+    (or says the member noted it, or links readers to sign in)."""
     page = _page(request, queryset.for_listing())
+    stories = list(page.object_list)
+    if vet_controls and request.user.is_authenticated and stories:
+        # One query for the member's vets among the page's stories, not one per card.
+        vetted = set(
+            Vet.objects.filter(
+                member=request.user, story__in=[story.pk for story in stories]
+            ).values_list("story_id", flat=True)
+        )
+        for story in stories:
+            story.has_vetted = story.pk in vetted
     return render(
         request,
         template,
-        {"page_obj": page, "stories": page.object_list, "title": title, **context},
+        {
+            "page_obj": page,
+            "stories": stories,
+            "title": title,
+            "vet_controls": vet_controls,
+            **context,
+        },
     )
 
 
@@ -51,6 +77,7 @@ def newly_submitted(request):
         queryset=Story.objects.newly_submitted().order_by("-created_at", "-pk"),
         title="Newly submitted",
         section="new",
+        vet_controls=True,
         feeds=(reverse("stories:feed_new_rss"), reverse("stories:feed_new_atom")),
     )
 
@@ -95,18 +122,22 @@ def _get_story(pk, slug=None, *, for_update=False):
     return get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
 
 
-@cached_for_readers
-def story_detail(request, pk, slug):
-    """The story page: everything the seed page shows about one story."""
-    user = request.user
+def _story_for(user, pk):
+    """The story, with the member's own state (has_vetted, is_saved) in the same query."""
     stories = Story.objects.select_related("category", "submitter")
     if user.is_authenticated:
-        # The member's own state comes with the story, in the same query.
         stories = stories.annotate(
             has_vetted=Exists(Vet.objects.filter(story=OuterRef("pk"), member=user)),
             is_saved=Exists(SavedStory.objects.filter(story=OuterRef("pk"), member=user)),
         )
-    story = get_object_or_404(stories, pk=pk)
+    return get_object_or_404(stories, pk=pk)
+
+
+@cached_for_readers
+def story_detail(request, pk, slug):
+    """The story page: everything the seed page shows about one story."""
+    user = request.user
+    story = _story_for(user, pk)
     if not story.is_visible and not user.has_perm("stories.change_story"):
         return render(request, "stories/story_gone.html", {"story": story}, status=404)
     if slug != story.slug:
@@ -147,6 +178,32 @@ def _back(request, story):
     return redirect_next(request, target, redirect(story))
 
 
+def _in_background(request):
+    """A form posted by the page's script (static/js/site.js), not by the browser."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _parts(request, pk, *, status=200, just_promoted=False):
+    """The answer to a vet or save posted by script: every part of the story page and of
+    a listing card that the action changes, plus the header and the message, rendered
+    fresh (stories/story_parts.html); the script swaps in the ones its page shows.
+    A vet that promoted the story also opens its comments, so those come too."""
+    # The header shows the balance this action may have just changed.
+    request.user.refresh_from_db(fields=["credits_balance"])
+    story = _story_for(request.user, pk)
+    context = {
+        "story": story,
+        "has_vetted": getattr(story, "has_vetted", False),
+        "is_saved": getattr(story, "is_saved", False),
+        "promote_at": settings.STORY_PROMOTE_AT_VETS,
+        "vets": selectors.story_noted_by(story=story),
+        # The card's form posts back to the listing it is on, not to this URL.
+        "next_url": safe_next(request, request.POST.get("next")) or story.get_absolute_url(),
+        "just_promoted": just_promoted,
+    }
+    return render(request, "stories/story_parts.html", context, status=status)
+
+
 def _wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
@@ -164,6 +221,8 @@ def story_vet(request, pk):
                 {"ok": False, "error": error.message, "vet_count": story.vet_count}, status=409
             )
         messages.error(request, error.message)
+        if _in_background(request):
+            return _parts(request, pk, status=409)
         return _back(request, story)
     if _wants_json(request):
         return JsonResponse({"ok": True, "vet_count": story.vet_count, "status": story.status})
@@ -171,6 +230,8 @@ def story_vet(request, pk):
         messages.success(request, "Noted! Your note put this story on the front page.")
     else:
         messages.success(request, "Noted! Thank you for vetting this story.")
+    if _in_background(request):
+        return _parts(request, pk, just_promoted=getattr(story, "_just_promoted", False))
     return _back(request, story)
 
 
@@ -238,6 +299,8 @@ def story_save_toggle(request, pk):
     else:
         services.story_save(member=request.user, story=story)
         messages.success(request, "Saved. Find it under Saved stories.")
+    if _in_background(request):
+        return _parts(request, pk)
     return _back(request, story)
 
 

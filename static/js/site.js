@@ -59,54 +59,188 @@
     }
   }
 
-  // Forms marked data-swap="<id>" (vet, save, track) post in the background: the
-  // answer is the page the form would have led to, and only the element <id> is taken
-  // from it, with its message, so the reader keeps their place. Without fetch, or if
-  // anything goes wrong before the server answers, the form posts as usual.
+  // Forms marked data-swap="<id>" (vet, save, track) post in the background, and every
+  // part of the page that the action changed is replaced, so the reader keeps their
+  // place. The answer is either the parts themselves (a vet or save: the children of
+  // [data-parts], each under the id of the part it replaces) or the page the form would
+  // have led to (track). From it the script takes the form's own part <id>, those
+  // children, and the elements marked data-part (the header's credits and inbox) — each
+  // one the page also has. The message is announced in a live region and focus stays on
+  // the control that was used. A failure (refused, rate limited, server error, no
+  // network) is shown beside the form in the site's words; the page never goes to the
+  // POST-only URL. Without fetch the forms post as usual.
+  var FAILED = {
+    network: "Could not reach the site. Check your connection and try again.",
+    busy: "You are doing that too often. Please wait a minute and try again.",
+    server: "Sorry, something went wrong on our side. Please try again in a moment.",
+    other: "Sorry, that did not work. Please reload the page and try again."
+  };
+
+  // Where a page the server answered says what went wrong, in the site's words.
+  var SAID = "[data-error-message], #main > .messages .message-error";
+
+  function parseHTML(html) {
+    return new DOMParser().parseFromString(html, "text/html");
+  }
+
+  function text(node) {
+    return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  // What to tell the member when an action failed: the server's own words when it gave
+  // some (a JSON "error", a message, or the heading and first paragraph of its page),
+  // otherwise a sentence of ours for the kind of failure.
+  function failureMessage(response, body) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("json") !== -1) {
+      try {
+        var data = JSON.parse(body);
+        if (data && (data.error || data.message)) return String(data.error || data.message);
+      } catch (e) { /* not JSON after all */ }
+    } else if (type.indexOf("html") !== -1 && body) {
+      var doc = parseHTML(body);
+      var said = text(doc.querySelector(SAID));
+      if (said) return said;
+      // 405 and 429 pages are written for a page load ("go back…"), not for a button.
+      if (response.status < 500 && response.status !== 405 && response.status !== 429) {
+        var heading = text(doc.querySelector("#main h1"));
+        var paragraph = text(doc.querySelector("#main h1 ~ p"));
+        if (heading && paragraph) return heading.replace(/[.:!?]*$/, ".") + " " + paragraph;
+      }
+    }
+    if (response.status === 429) return FAILED.busy;
+    if (response.status >= 500) return FAILED.server;
+    return FAILED.other;
+  }
+
+  function clearFailure(form) {
+    var next = form.nextElementSibling;
+    if (next && next.classList.contains("action-error")) next.remove();
+  }
+
+  function showFailure(form, message) {
+    clearFailure(form);
+    var note = document.createElement("p");
+    note.className = "message message-error action-error";
+    note.setAttribute("role", "alert");
+    note.setAttribute("data-testid", "action-error");
+    note.textContent = message;
+    form.insertAdjacentElement("afterend", note);
+    var button = form.querySelector("button[type=submit]");
+    if (button) {
+      button.disabled = false;
+      button.focus();
+    }
+  }
+
+  // Replaces the page's parts by the answer's; returns the ids replaced.
+  function swapParts(doc, ownId) {
+    var swapped = {};
+    function take(fresh) {
+      if (!fresh || !fresh.id || swapped[fresh.id]) return;
+      var old = document.getElementById(fresh.id);
+      if (!old) return;
+      old.replaceWith(document.importNode(fresh, true));
+      swapped[fresh.id] = true;
+    }
+    take(doc.getElementById(ownId));
+    Array.prototype.forEach.call(doc.querySelectorAll("[data-parts] > [id], [data-part][id]"), take);
+    return swapped;
+  }
+
+  // Focus goes back to the control that was used (the same form's button in the new
+  // part: "Save for later" becomes "Remove from saved stories"), or, when that control
+  // is gone ("Note it" becomes "You noted this story"), to the part that replaced it.
+  function refocus(part, action) {
+    var same = Array.prototype.find.call(part.querySelectorAll("form"), function (f) {
+      return f.getAttribute("action") === action;
+    });
+    var focus = same && same.querySelector("button[type=submit]");
+    if (!focus) {
+      focus = part;
+      part.setAttribute("tabindex", "-1");
+    }
+    focus.focus();
+  }
+
+  function liveRegion() {
+    var region = document.getElementById("live-messages");
+    var main = document.getElementById("main");
+    if (!region && main) {
+      region = document.createElement("div");
+      region.id = "live-messages";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      main.insertBefore(region, main.firstChild);
+    }
+    return region;
+  }
+
   function enhanceSwapForms() {
     if (!window.fetch || !window.DOMParser || !window.FormData) return;
+    if (!document.querySelector("form[data-swap]")) return;
+    liveRegion();  // present before it changes, so screen readers announce the change
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!form.matches || !form.matches("form[data-swap]")) return;
-      var target = document.getElementById(form.dataset.swap);
-      if (!target) return;
+      var ownId = form.dataset.swap;
+      if (!document.getElementById(ownId)) return;
       event.preventDefault();
+      clearFailure(form);
       var button = form.querySelector("button[type=submit]");
       if (button) button.disabled = true;
       // getAttribute: an input named "action" shadows form.action.
-      fetch(form.getAttribute("action") || window.location.href, {
+      var action = form.getAttribute("action") || window.location.pathname;
+      fetch(action, {
         method: "POST",
         body: new FormData(form),
         credentials: "same-origin",
-        headers: { "X-Requested-With": "fetch" }
+        headers: { "X-Requested-With": "fetch", "Accept": "text/html" }
       })
         .then(function (response) {
-          return response.text().then(function (html) {
-            var doc = new DOMParser().parseFromString(html, "text/html");
-            var fresh = doc.getElementById(form.dataset.swap);
-            if (!response.ok || !fresh) {
-              window.location.assign(response.url);  // show what the server answered
+          return response.text().then(function (body) {
+            if (!response.ok) {
+              showFailure(form, failureMessage(response, body));
               return;
             }
-            target.replaceWith(fresh);
+            var doc = parseHTML(body);
+            var swapped = swapParts(doc, ownId);
+            if (!swapped[ownId]) {
+              // Sent elsewhere: signed out (e.g. suspended meanwhile), so the log-in page.
+              // Its message is shown here; without one, go there (a page for a GET).
+              var said = text(doc.querySelector(SAID));
+              if (said) {
+                showFailure(form, said);
+              } else if (response.redirected && new URL(response.url).pathname !== action) {
+                window.location.assign(response.url);
+              } else {
+                showFailure(form, failureMessage(response, body));
+              }
+              return;
+            }
             showMessages(doc);
-            var focus = fresh.querySelector("button, a[href]") || fresh;
-            if (focus === fresh) fresh.setAttribute("tabindex", "-1");
-            focus.focus();
+            refocus(document.getElementById(ownId), action);
           });
         })
         .catch(function () {
-          HTMLFormElement.prototype.submit.call(form);  // never reached the server: post normally
+          showFailure(form, FAILED.network);
         });
     });
   }
 
   function showMessages(doc) {
     var main = document.getElementById("main");
-    var old = main && main.querySelector(":scope > .messages");
+    var region = liveRegion();
+    if (!main || !region) return;
+    Array.prototype.forEach.call(main.querySelectorAll(":scope > .messages"), function (old) {
+      old.remove();
+    });
     var fresh = doc.querySelector("#main > .messages");
-    if (old) old.remove();
-    if (main && fresh) main.insertBefore(fresh, main.firstChild);
+    region.replaceChildren();
+    if (fresh) {
+      fresh.removeAttribute("role");  // the region announces it
+      region.appendChild(document.importNode(fresh, true));
+    }
   }
 
   function enhance() {
