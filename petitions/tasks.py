@@ -2,11 +2,12 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from care2.links import absolute_url
+from care2.mail import EmailMessage
+from care2.mail import send as mail_send
 from petitions import services
 from petitions.models import Signature
 
@@ -40,13 +41,15 @@ def send_confirmation_task(signature_id: int) -> bool:
         "days": settings.PETITION_CONFIRM_LINK_DAYS,
         "SITE_NAME": settings.SITE_NAME,
     }
-    send_mail(
-        subject=f"[{settings.SITE_NAME}] Please confirm your signature: {signature.petition.title}"[
-            :200
-        ],
-        message=render_to_string("petitions/email/confirm.txt", context),
-        from_email=None,
-        recipient_list=[signature.email],
+    mail_send(
+        [
+            EmailMessage(
+                subject=f"[{settings.SITE_NAME}] Please confirm your signature: "
+                f"{signature.petition.title}"[:200],
+                body=render_to_string("petitions/email/confirm.txt", context),
+                to=[signature.email],
+            )
+        ]
     )
     Signature.objects.filter(pk=signature.pk).update(confirmation_sent_at=timezone.now())
     return True
