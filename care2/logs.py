@@ -5,6 +5,7 @@ import logging
 import time
 
 from celery.signals import task_postrun, task_prerun
+from django.db import DatabaseError
 
 request_logger = logging.getLogger("care2.request")
 task_logger = logging.getLogger("care2.task")
@@ -28,6 +29,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+def _user_id(request) -> int | None:
+    """The member's id, or None; also None when the database could not say (an outage:
+    the request already got the 503 page, its log line must still be written)."""
+    user = getattr(request, "user", None)  # lazy: reading it may query the session
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,7 +46,6 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        user = getattr(request, "user", None)
         request_logger.info(
             "%s %s %s",
             request.method,
@@ -46,7 +56,7 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": _user_id(request),
                 # The client, resolved behind trusted proxies (TrustedProxyMiddleware).
                 "ip": request.META.get("REMOTE_ADDR"),
             },

@@ -76,10 +76,38 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
+def is_database_outage(exception: BaseException | None) -> bool:
+    """True for a database that cannot be reached (or went away mid-request), also when
+    the error was re-raised as another exception."""
+    seen = set()
+    while exception is not None and id(exception) not in seen:
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return True
+        seen.add(id(exception))
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
+def database_unavailable_response(exception: BaseException) -> HttpResponse:
+    """Our 503 page with ``Retry-After``. Rendered without a request, so no context
+    processor runs: nothing on it touches the database. A POST is refused whole (nothing
+    half-saved: every write is one transaction) and the browser keeps what was typed."""
+    logger.warning("database unavailable: %s", exception)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
-    """When PostgreSQL is restarting, answer with our own 503 page (no database needed to
-    render it) instead of a 500; connections are re-checked on the next request
-    (CONN_HEALTH_CHECKS), so the site recovers by itself."""
+    """When PostgreSQL is down or restarting, answer with our own 503 page instead of a
+    500; connections are re-checked on the next request (CONN_HEALTH_CHECKS), so the
+    site recovers by itself.
+
+    This catches errors raised in views. Middleware that reads ``request.user`` (the
+    session, then the member: the time zone, suspensions) fails before any view runs;
+    Django turns that into a call of ``handler500``, and ``care2.views.server_error``
+    answers the same 503 for it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -88,9 +116,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            logger.warning("database unavailable: %s", exception)
-            response = HttpResponse(render_to_string("503.html"), status=503)
-            response["Retry-After"] = "30"
-            return response
+        if is_database_outage(exception):
+            return database_unavailable_response(exception)
         return None

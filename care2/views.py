@@ -1,6 +1,10 @@
 """Site-wide views: our own error pages and the rate-limit page."""
 
+import sys
+
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 def bad_request(request, exception=None):
@@ -16,7 +20,18 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """handler500: Django calls it while handling the exception (``sys.exc_info()``).
+
+    A database outage raised outside a view (a middleware reading the session or the
+    member) gets the 503 page, not a 500. The 500 page itself is rendered without
+    context processors, so that it never queries either.
+    """
+    from care2.middleware import database_unavailable_response, is_database_outage
+
+    exception = sys.exc_info()[1]
+    if is_database_outage(exception):
+        return database_unavailable_response(exception)
+    return HttpResponseServerError(render_to_string("500.html"))
 
 
 def ratelimited(request, exception=None):
