@@ -94,7 +94,7 @@ class MemberSignForm(forms.Form):
         label="Your comment (optional)",
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     show_name = forms.BooleanField(
         label="Show my name on the petition", required=False, initial=True
@@ -157,7 +157,7 @@ class ReaderSignForm(forms.Form):
         label="Your comment (optional)",
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     show_name = forms.BooleanField(
         label="Show my name on the petition", required=False, initial=True

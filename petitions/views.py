@@ -6,6 +6,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
+from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
@@ -124,6 +125,7 @@ def _detail(request, petition, *, member_form=None, reader_form=None, status=200
     count = services.petition_count(petition_id=petition.pk)
     page_url = request.build_absolute_uri(petition.get_absolute_url())
     context = {
+        "embed_code": embed_code(request, petition),
         "petition": petition,
         "count": count,
         "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
@@ -139,6 +141,17 @@ def _detail(request, petition, *, member_form=None, reader_form=None, status=200
         "is_creator": user.is_authenticated and user.pk == petition.creator_id,
     }
     return render(request, "petitions/petition_detail.html", context, status=status)
+
+
+def embed_code(request, petition) -> str:
+    """The HTML a site owner pastes to show the card: the title escaped for the attribute
+    it sits in. The page escapes this text once more for the <textarea> it is shown in
+    (a textarea decodes one level of escaping), so what is copied is still escaped."""
+    return format_html(
+        '<iframe src="{}" width="340" height="220" title="{}" loading="lazy"></iframe>',
+        request.build_absolute_uri(reverse("petitions:embed", args=[petition.pk])),
+        petition.title,
+    )
 
 
 def petition_detail(request, pk, slug):
