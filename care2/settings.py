@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "care2.context_processors.site",
+                "care2.users.context_processors.member_rights",
                 "stories.context_processors.categories",
             ],
             "builtins": ["care2.templatetags.care2_tags", "django.templatetags.static"],
@@ -205,6 +206,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "care2.users.forms.SignupForm"
+ACCOUNT_FORMS = {"signup": "care2.users.signup_forms.AccountSignupForm"}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # the way in when wrong passwords paused sign-in
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

@@ -1,11 +1,45 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
 from care2.users.models import Message, User
+from care2.users.names import clean_name
 from care2.users.services import user_suspend, user_unsuspend
+from care2.users.timezones import TimeZoneField, offer_current_zone
+
+
+class _NameChecks:
+    """Names with no visible character are refused here as on the site's forms."""
+
+    def clean_first_name(self):
+        return clean_name(self.cleaned_data["first_name"], required=True)
+
+    def clean_last_name(self):
+        return clean_name(self.cleaned_data.get("last_name", ""), required=False)
+
+
+class MemberChangeForm(_NameChecks, UserChangeForm):
+    time_zone = TimeZoneField()
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+        field_classes = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "time_zone" in self.fields:
+            offer_current_zone(self)
+
+
+class MemberCreationForm(_NameChecks, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "first_name", "last_name")
+        field_classes = {}
 
 
 class SuspendForm(forms.Form):
@@ -33,6 +67,8 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
     ordering = ["email"]
     list_display = [
         "email",

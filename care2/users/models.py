@@ -100,6 +100,23 @@ class User(AbstractUser):
         return self.suspended_until > timezone.now()
 
     @property
+    def suspension_is_open_ended(self) -> bool:
+        """Suspended until a moderator lifts it (stored as an end far in the future,
+        care2.users.services.user_suspend), rather than until a date."""
+        from datetime import timedelta
+
+        return self.suspended_until is not None and self.suspended_until > timezone.now() + (
+            timedelta(days=365 * 50)
+        )
+
+    @property
+    def can_act(self) -> bool:
+        """May post, vet, save, track, sign, start and redeem (readers are asked to sign
+        in first; unverified members to verify). Templates read it as
+        ``member_can_act`` (care2.users.context_processors)."""
+        return not self.is_suspended
+
+    @property
     def is_new_member(self) -> bool:
         """Within NEW_MEMBER_HOURS of joining: some actions are limited."""
         from datetime import timedelta

@@ -1,12 +1,12 @@
 from django import forms
 
-from care2.users.models import User, time_zone_choices
+from care2.users.models import User
+from care2.users.names import clean_name
+from care2.users.timezones import TimeZoneField, offer_current_zone
 
 
 class ProfileSettingsForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices, help_text="Dates on every page follow it."
-    )
+    time_zone = TimeZoneField()
 
     class Meta:
         model = User
@@ -24,11 +24,15 @@ class ProfileSettingsForm(forms.ModelForm):
             "bio": "Plain text, up to 500 characters.",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_current_zone(self)
+
     def clean_first_name(self):
-        value = self.cleaned_data["first_name"].strip()
-        if not value:
-            raise forms.ValidationError("Enter a first name.")
-        return value
+        return clean_name(self.cleaned_data["first_name"], required=True)
+
+    def clean_last_name(self):
+        return clean_name(self.cleaned_data["last_name"], required=False)
 
 
 class AvatarForm(forms.Form):

@@ -161,3 +161,36 @@ def test_an_app_from_settings_shows_the_button_and_redirects(client, settings):
     response = client.post("/accounts/facebook/login/?process=login")
     assert response.status_code == 302
     assert parse_qs(urlsplit(response["Location"]).query)["client_id"] == ["env-app-1"]
+
+
+@pytest.mark.parametrize("configured", ["social_app", "settings"])
+def test_facebook_shows_on_sign_in_sign_up_and_the_story_page(
+    client, settings, configured, published_story, request
+):
+    if configured == "social_app":
+        request.getfixturevalue("facebook_app")
+    else:
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "facebook": {
+                **settings.SOCIALACCOUNT_PROVIDERS["facebook"],
+                "APPS": [{"client_id": "env-app-1", "secret": "env-secret", "key": ""}],
+            }
+        }
+    for url in (reverse("account_login"), reverse("account_signup")):
+        html = client.get(url).content.decode()
+        assert "Or, log in with your Facebook account" in html, url
+        assert 'action="/accounts/facebook/login/?process=login' in html, url
+    story_html = client.get(published_story.get_absolute_url()).content.decode()
+    assert "Or, log in with your Facebook account" in story_html
+    from urllib.parse import quote
+
+    assert (
+        f"/accounts/facebook/login/?process=login&amp;next={quote(published_story.get_absolute_url(), safe='')}"
+        in story_html
+        or f"/accounts/facebook/login/?process=login&amp;next={published_story.get_absolute_url()}"
+        in story_html
+    )
+
+
+def test_no_facebook_on_the_story_page_without_an_app(client, published_story):
+    assert "Facebook" not in client.get(published_story.get_absolute_url()).content.decode()

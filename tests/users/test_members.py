@@ -74,17 +74,21 @@ class TestDates:
 
 
 class TestAccounts:
-    def test_sign_up_requires_verification_before_log_in(self, client):
-        response = client.post(
-            reverse("account_signup"),
-            {
-                "first_name": "Beth",
-                "last_name": "Summers",
-                "email": "beth@example.com",
-                "password1": PASSWORD,
-                "password2": PASSWORD,
-            },
-        )
+    def test_sign_up_requires_verification_before_log_in(
+        self, client, django_capture_on_commit_callbacks
+    ):
+        # The verification mail goes out from the task queue once the sign-up commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("account_signup"),
+                {
+                    "first_name": "Beth",
+                    "last_name": "Summers",
+                    "email": "beth@example.com",
+                    "password1": PASSWORD,
+                    "password2": PASSWORD,
+                },
+            )
         assert response.status_code == 302
         user = User.objects.get(email="beth@example.com")
         assert user.public_name == "Beth S"

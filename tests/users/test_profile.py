@@ -31,7 +31,7 @@ def test_name_number_avatar_bio_and_since(client):
     )
     credit_adjust(member=member, amount=19, note="welcome gift")
     html = profile(client, member).content.decode()
-    assert "Beth S</a>" in html and "(19)" in html
+    assert "Beth S</bdi></a>" in html and "(19)" in html
     assert 'class="avatar" width="128" height="128"' in html and ">BS</text>" in html
     assert "I garden.<br>And &lt;b&gt;write&lt;/b&gt;." in html
     assert "Member since" in html and "January 22, 2015" in html
