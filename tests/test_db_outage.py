@@ -21,6 +21,7 @@ from django.db.utils import OperationalError
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import require_service
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,13 +141,9 @@ class PostgresCluster:
 @pytest.fixture
 def postgres_cluster():
     bindir = _postgres_bin()
-    if bindir is None:
-        message = (
-            "needs the PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql"
-        )
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"CI: {message}", pytrace=False)
-        pytest.skip(message)
+    require_service(
+        bindir is not None, "the PostgreSQL server (initdb, pg_ctl)", "apt-get install postgresql"
+    )
     cluster = PostgresCluster(bindir)
     cluster.init()
     cluster.start()

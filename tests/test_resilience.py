@@ -22,15 +22,20 @@ from care2.outbox import outbox_sweep_task
 from care2.users.models import Message
 from comments.models import Comment
 from tests.comments.factories import TrackingFactory
+from tests.conftest import require_service
 from tests.factories import StoryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
-needs_services = pytest.mark.skipif(
-    not shutil.which("redis-server")
-    or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="needs redis-server and PostgreSQL (make test has both)",
-)
+
+@pytest.fixture
+def postgres_database():
+    """Real processes (workers, gunicorn) share the test database: PostgreSQL only."""
+    require_service(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        "a PostgreSQL DATABASE_URL",
+        "apt-get install postgresql, then make test (it sets DATABASE_URL)",
+    )
 
 
 def free_port() -> int:
@@ -86,6 +91,11 @@ class RedisProcess:
 
 @pytest.fixture
 def redis_process(tmp_path):
+    require_service(
+        shutil.which("redis-server") is not None,
+        "redis-server on PATH",
+        "apt-get install redis-server",
+    )
     server = RedisProcess(tmp_path)
     server.start()
     yield server
@@ -171,10 +181,9 @@ def wait_for(predicate, seconds=60, what="condition"):
     pytest.fail(f"timed out waiting for {what}")
 
 
-@needs_services
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_redis_down_while_commenting_loses_nothing(client, broker, tmp_path):
+def test_redis_down_while_commenting_loses_nothing(client, broker, postgres_database, tmp_path):
     story = StoryFactory(published=True)
     tracker = UserFactory()
     TrackingFactory(member=tracker, story=story)
@@ -209,10 +218,9 @@ def test_redis_down_while_commenting_loses_nothing(client, broker, tmp_path):
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 
 
-@needs_services
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_task_runs_it_again_with_one_effect(broker, tmp_path):
+def test_worker_killed_mid_task_runs_it_again_with_one_effect(broker, postgres_database, tmp_path):
     from tests.worker_tasks import slow_idempotent_task
 
     recipient = UserFactory()
@@ -243,10 +251,11 @@ def test_worker_killed_mid_task_runs_it_again_with_one_effect(broker, tmp_path):
     assert Message.objects.filter(recipient=recipient, key="once").count() == 1
 
 
-@needs_services
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_pool_child_killed_mid_task_is_requeued_by_reject_on_worker_lost(broker, tmp_path):
+def test_pool_child_killed_mid_task_is_requeued_by_reject_on_worker_lost(
+    broker, postgres_database, tmp_path
+):
     """The production pool (prefork): SIGKILL the child running the task. The worker sees
     the child lost, rejects the message back to the queue (``task_reject_on_worker_lost``,
     not the hour-long visibility timeout), a new child runs it, and the effect is once."""
@@ -277,9 +286,10 @@ def test_pool_child_killed_mid_task_is_requeued_by_reject_on_worker_lost(broker,
     assert Message.objects.filter(recipient=recipient, key="child").count() == 1
 
 
-@needs_services
 @pytest.mark.django_db(transaction=True)
-def test_dropped_database_connections_recover_without_a_restart(published_story, tmp_path):
+def test_dropped_database_connections_recover_without_a_restart(
+    postgres_database, published_story, tmp_path
+):
     """A PostgreSQL restart drops every server connection; a running web process (with
     persistent connections) answers cleanly and recovers by itself."""
     import urllib.error
@@ -337,7 +347,6 @@ def test_database_down_gives_our_503_page(client, monkeypatch):
     assert response["Retry-After"] == "30"
 
 
-@needs_services
 @pytest.mark.django_db
 def test_healthz_reports_a_down_broker(client, broker):
     assert client.get("/healthz").json()["broker"] == "ok"
@@ -347,10 +356,9 @@ def test_healthz_reports_a_down_broker(client, broker):
     assert response.json()["broker"].startswith("error")
 
 
-@needs_services
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_redis_down_while_a_reader_signs_loses_nothing(client, broker, tmp_path):
+def test_redis_down_while_a_reader_signs_loses_nothing(client, broker, postgres_database, tmp_path):
     from petitions.models import Signature
     from petitions.tasks import confirmations_resend_task
     from tests.petitions.factories import PetitionFactory
@@ -382,3 +390,28 @@ def test_redis_down_while_a_reader_signs_loses_nothing(client, broker, tmp_path)
         worker.stop()
     assert "Please confirm your signature" in worker.output()
     assert confirmations_resend_task() == 0  # sent once
+
+
+@pytest.mark.parametrize(
+    ("fixture", "broken", "install"),
+    [
+        ("redis_process", {"PATH": ""}, "apt-get install redis-server"),
+        (
+            "postgres_database",
+            {"DATABASE_URL": "sqlite:///x.sqlite3"},
+            "apt-get install postgresql",
+        ),
+    ],
+)
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_a_missing_service_fails_under_ci_and_otherwise_says_what_to_install(
+    request, monkeypatch, fixture, broken, install, ci
+):
+    for name, value in broken.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(BaseException) as outcome:  # noqa: B017 - a skip or a failure
+        request.getfixturevalue(fixture)
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    assert outcome.type is expected, outcome.type
+    assert install in str(outcome.value)

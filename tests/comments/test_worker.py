@@ -16,6 +16,7 @@ from care2.users.models import Message
 from comments.services import comment_create
 from comments.tasks import comment_notify_batch_task, comment_notify_task
 from tests.comments.factories import TrackingFactory
+from tests.conftest import require_service
 from tests.factories import StoryFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -34,10 +35,16 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def worker_queue():
-    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith(
-        "postgres"
-    ):
-        pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
+    require_service(
+        bool(os.environ.get("REDIS_URL")),
+        "Redis (REDIS_URL)",
+        "apt-get install redis-server, then make test (it sets REDIS_URL)",
+    )
+    require_service(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        "a PostgreSQL DATABASE_URL",
+        "apt-get install postgresql, then make test (it sets DATABASE_URL)",
+    )
     queue = f"comments-test-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
@@ -115,3 +122,15 @@ def test_a_real_worker_delivers_the_message(worker_queue):
     assert message.subject == f"Beth S commented on “{story.title}”"
     assert message.body.startswith("Heard it from the worker")
     assert not Message.objects.filter(recipient=author).exists()
+
+
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_without_redis_the_worker_test_fails_under_ci_or_says_what_to_install(
+    request, monkeypatch, ci
+):
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(BaseException) as outcome:  # noqa: B017 - a skip or a failure
+        request.getfixturevalue("worker_queue")
+    assert outcome.type is (pytest.fail.Exception if ci else pytest.skip.Exception)
+    assert "apt-get install redis-server" in str(outcome.value)
