@@ -123,6 +123,20 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves with several threads on one SQLite file. WAL: readers never wait
+    # for the writer. A writer waits up to `timeout` seconds for another (the busy
+    # timeout) instead of failing with "database is locked". IMMEDIATE: a transaction
+    # takes the write lock when it begins; a deferred one that read first cannot wait
+    # for it later (SQLite refuses the upgrade at once), and would fail after other work
+    # of the request was already committed.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
