@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from comments import services
 from comments.forms import ModerateForm
 from comments.models import Comment, CommentReport, Tracking
+from comments.sanitize import comment_text
 
 
 class ReportsFilter(admin.SimpleListFilter):
@@ -94,7 +95,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="comment")
     def excerpt(self, obj):
-        return Truncator(obj.body).chars(80)
+        # As the thread shows it, without markup (links as "text (url)").
+        return Truncator(comment_text(obj.body_html)).chars(80)
 
     def has_add_permission(self, request):
         return False

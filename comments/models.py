@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from comments.sanitize import comment_text
+
 # A comment's place in its thread is a materialized path: the ids of its ancestors and
 # its own, each zero-padded to PATH_STEP digits ("0000000012" + "0000000040"). Ordering by
 # path lists every top-level comment oldest first with its replies, oldest first, under
@@ -115,7 +117,9 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        text = self.body if len(self.body) <= 60 else f"{self.body[:59]}…"
+        # Shown in the admin and the audit trail: the text as the thread shows it.
+        text = comment_text(self.body_html, urls=False) if self.body_html else self.body
+        text = text if len(text) <= 60 else f"{text[:59]}…"
         return f"{self.author}: {text}" if self.author_id else text
 
     def get_absolute_url(self):

@@ -9,9 +9,12 @@ so shown as text, never executed, and so are comments (``<!-- -->``); attributes
 other than href and title are dropped.
 """
 
+import html
 import re
 import threading
+import unicodedata
 from functools import partial
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -73,3 +76,80 @@ _MARKUP_DECLARATION = re.compile(r"<(?=!)")
 def sanitize_comment(text: str) -> str:
     """The HTML a page may show for a comment typed as ``text``."""
     return _cleaner().clean(_MARKUP_DECLARATION.sub("&lt;", normalize_text(text)))
+
+
+# Characters that draw nothing on their own beyond the Unicode categories below: the
+# Hangul fillers and the blank Braille pattern (letters and symbols, but blank glyphs).
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+# Separators (spaces, line and paragraph separators), controls, format characters
+# (zero-width space and joiners, the BOM, bidi marks), combining marks with no base,
+# unassigned code points and surrogates.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cn", "Cs", "Mn", "Me"})
+
+
+def _is_visible(character: str) -> bool:
+    return not (
+        character.isspace()
+        or character in _BLANK_CHARACTERS
+        or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+    )
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether ``text`` shows anything once its markup is taken out: a comment of only
+    spaces, zero-width characters or empty tags (``<b></b>``, ``<a href=…></a>``)
+    renders as nothing and is refused."""
+    stripped = bleach.clean(
+        _MARKUP_DECLARATION.sub("&lt;", normalize_text(text)),
+        tags=set(),
+        strip=True,
+        strip_comments=True,
+    )
+    return any(_is_visible(character) for character in html.unescape(stripped))
+
+
+class _TextExtractor(HTMLParser):
+    """The text of sanitized comment HTML (only ``<a>`` tags, the rest escaped)."""
+
+    def __init__(self, *, urls: bool):
+        super().__init__(convert_charrefs=True)
+        self.urls = urls
+        self.parts: list[str] = []
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.href = dict(attrs).get("href") or ""
+            self.link_text = []
+
+    def handle_endtag(self, tag):
+        if tag != "a" or self.href is None:
+            return
+        text, href = "".join(self.link_text), self.href
+        self.href = None
+        shown = text.strip()
+        bare = href.split("://", 1)[-1].removeprefix("mailto:")
+        if not self.urls or not href:
+            self.parts.append(text)
+        elif not shown or shown in (href, bare):
+            # A bare URL (or address) the sanitizer linked: the URL itself, whole.
+            self.parts.append(shown if href.startswith("mailto:") and shown else href)
+        else:
+            self.parts.append(f"{text} ({href})")
+
+    def handle_data(self, data):
+        (self.link_text if self.href is not None else self.parts).append(data)
+
+
+def comment_text(comment_html: str, *, urls: bool = True) -> str:
+    """Plain text of a comment's sanitized HTML (``Comment.body_html``), for places that
+    show no markup: e-mails and inbox messages (``urls``: a link becomes "text (url)",
+    a linked bare URL the URL) and excerpts inside another link (``urls=False``: the
+    link's text only)."""
+    parser = _TextExtractor(urls=urls)
+    parser.feed(comment_html)
+    parser.close()
+    if parser.href is not None:  # an unclosed <a>: keep its text
+        parser.parts.append("".join(parser.link_text))
+    return "".join(parser.parts)

@@ -47,7 +47,8 @@ def member_comments(*, member):
             author=member, status=Comment.Status.VISIBLE, story__status__in=OPEN_STORY_STATUSES
         )
         .select_related("story")
-        .defer("body_html", "path", "removal_note", "story__summary", "story__search_vector")
+        # The page shows the text of body_html (as the thread shows it), not the source.
+        .defer("body", "path", "removal_note", "story__summary", "story__search_vector")
         .order_by("-created_at", "-id")
     )
 

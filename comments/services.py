@@ -13,19 +13,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
-from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from care2.links import absolute_url
+from care2.mail import EmailMessage
+from care2.mail import send as mail_send
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import Comment, CommentReport, Tracking, path_segment
-from comments.sanitize import normalize_text, sanitize_comment
+from comments.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
 
@@ -34,6 +35,10 @@ EXCERPT_LENGTH = 200
 EMAIL_CHUNK_SIZE = 100
 STOP_TRACKING_SALT = "comments.stop-tracking"
 SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
+EMPTY_MESSAGE = (
+    "Please write something: an empty comment can't be posted (spaces, invisible "
+    "characters and empty tags alone show as nothing)."
+)
 
 
 class CommentError(Exception):
@@ -49,8 +54,9 @@ class CommentError(Exception):
 
 def _clean_body(body: str) -> str:
     text = normalize_text(body or "")
-    if not text:
-        raise CommentError("Please write something: an empty comment can't be posted.")
+    if not has_visible_text(text):
+        # Spaces, zero-width characters or empty tags alone would show as nothing.
+        raise CommentError(EMPTY_MESSAGE)
     if len(text) > BODY_MAX_LENGTH:
         raise CommentError(
             f"Comments can be at most {BODY_MAX_LENGTH:,} characters (yours has {len(text):,})."
@@ -503,7 +509,9 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
         if not recipients:
             return 0
         subject = f"{comment.author.public_name} commented on “{story.title}”"[:300]
-        excerpt = _excerpt(comment.body)
+        # Inbox messages and e-mails are plain text: the comment as its page shows it,
+        # links written out as "text (url)".
+        excerpt = _excerpt(comment_text(comment.body_html))
         comment_url = f"{story.get_absolute_url()}#{comment.anchor}"
         messages, emails = [], []
         for recipient in recipients:
@@ -545,7 +553,5 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
         # the task's retry delivers both (at least once for e-mail, exactly once for
         # the inbox).
         if emails:
-            mailer = mailers.default
-            for start in range(0, len(emails), EMAIL_CHUNK_SIZE):
-                mailer.send_messages(emails[start : start + EMAIL_CHUNK_SIZE])
+            mail_send(emails, chunk_size=EMAIL_CHUNK_SIZE)
     return len(created)

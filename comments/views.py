@@ -220,7 +220,12 @@ def track(request, story_pk):
         services.tracking_start(member=request.user, story=story)
         messages.success(
             request,
-            "You track this story: we'll send you a personal message when someone comments.",
+            "You track this story: we'll send you a personal message when someone comments"
+            + (
+                ", and an e-mail copy."
+                if request.user.email_on_tracked_comments
+                else "; e-mail copies are off (turn them on in Settings)."
+            ),
         )
     # e.g. back to the settings page's list
     return redirect_next(request, request.POST.get("next"), redirect(_story_url(story)))

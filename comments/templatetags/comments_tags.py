@@ -5,9 +5,17 @@ from django.core.paginator import Paginator
 from care2.users.services import user_has_verified_email
 from comments import fragments, selectors
 from comments.forms import CommentForm
+from comments.sanitize import comment_text
 from comments.services import can_moderate, edit_cutoff
 
 register = template.Library()
+
+
+@register.filter
+def comment_plain_text(body_html: str) -> str:
+    """A comment's text without markup, for an excerpt inside a link (links keep their
+    text only; the template escapes the result)."""
+    return comment_text(body_html or "", urls=False)
 
 
 @register.inclusion_tag("comments/_thread.html", takes_context=True)

@@ -11,7 +11,14 @@ def _comment_settings(settings):
 
 @pytest.fixture
 def story(published_story):
-    """Comments are open on published stories only."""
+    """Comments are open on published stories only.
+
+    Its submitter stopped tracking it, so the tests here count only the trackers they
+    make (that a submitter tracks their own story is tested in test_submitter_tracking).
+    """
+    from comments.models import Tracking
+
+    Tracking.objects.filter(story=published_story).delete()
     return published_story
 
 
