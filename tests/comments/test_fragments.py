@@ -138,12 +138,12 @@ def test_personalize_marks_only_others_comments_after_the_visit():
 
 def test_a_new_name_shows_at_once(client, story, member, django_capture_on_commit_callbacks):
     CommentFactory(story=story, author=member)
-    assert "Beth S</a>" in page(client, member, story)  # the thread is cached
+    assert "Beth S</bdi></a>" in page(client, member, story)  # the thread is cached
     settings_form = {"first_name": "Elisabeth", "last_name": "Stone", "time_zone": "UTC"}
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("settings:index"), settings_form)
     html = page(client, member, story)
-    assert "Elisabeth S</a>" in html and "Beth S</a>" not in html
+    assert "Elisabeth S</bdi></a>" in html and "Beth S</bdi></a>" not in html
 
 
 def test_a_deleted_account_shows_at_once(client, story, member, django_capture_on_commit_callbacks):
@@ -151,8 +151,8 @@ def test_a_deleted_account_shows_at_once(client, story, member, django_capture_o
 
     CommentFactory(story=story, author=member)
     reader = UserFactory()
-    assert "Beth S</a>" in page(client, reader, story)
+    assert "Beth S</bdi></a>" in page(client, reader, story)
     with django_capture_on_commit_callbacks(execute=True):
         member_delete(user=member)
     html = page(client, reader, story)
-    assert "deleted member</a>" in html and "Beth S</a>" not in html
+    assert "deleted member</bdi>" in html and "Beth S</bdi></a>" not in html

@@ -50,7 +50,7 @@ class TestStoryPage:
         when = datetime.datetime(2015, 1, 22, 13, 30, tzinfo=datetime.UTC)  # 8:30 am in New York
         comment = CommentFactory(story=story, author=author, created_at=when)
         html = client.get(story.get_absolute_url()).content.decode()
-        assert ">Beth S</a>" in html
+        assert ">Beth S</bdi></a>" in html
         assert "(0)" in html
         assert "Thursday January 22, 2015, 8:30 am" in html
         assert '<time datetime="2015-01-22T08:30:00-05:00">' in html

@@ -214,11 +214,11 @@ class TestLeaderboard:
             html = client.get(reverse("credits:leaderboard")).content.decode()
         week = html[html.index('data-testid="leaderboard-week"') :]
         week = week[: week.index("</ol>")]
-        assert re.findall(r">(\w+) \w</a>", week) == ["Nico", "Vera"]
+        assert re.findall(r">(\w+) \w</bdi></a>", week) == ["Nico", "Vera"]
         assert "(31)</span></span> — 1 this week" in week
         all_time = html[html.index('data-testid="leaderboard-all-time"') :]
         all_time = all_time[: all_time.index("</ol>")]
-        assert re.findall(r">(\w+) \w</a>", all_time) == ["Vera", "Nico"]
+        assert re.findall(r">(\w+) \w</bdi></a>", all_time) == ["Vera", "Nico"]
         assert idle.public_name not in html
 
 
@@ -301,7 +301,7 @@ class TestMemberNumber:
             html = client.get(url).content.decode()
         for i, person in enumerate(vetters):
             assert (
-                f'{person.public_name}</a> <span class="member-number" title="butterfly credits earned">({i + 1})'
+                f'{person.public_name}</bdi></a> <span class="member-number" title="butterfly credits earned">({i + 1})'
                 in html
             )
 
@@ -312,7 +312,7 @@ class TestMemberNumber:
         services.cause_redeem(member=vetter, cause=CauseFactory(cost=15), token="t")
         html = client.get(reverse("stories:noted_by", args=[story.pk, story.slug])).content.decode()
         assert (
-            f'{vetter.public_name}</a> <span class="member-number" title="butterfly credits earned">(20)'
+            f'{vetter.public_name}</bdi></a> <span class="member-number" title="butterfly credits earned">(20)'
             in html
         )
 
@@ -329,6 +329,6 @@ class TestMemberNumber:
             html = client.get(published_story.get_absolute_url()).content.decode()
         for person in commenters:
             assert (
-                f'{person.public_name}</a> <span class="member-number" title="butterfly credits earned">(1)'
+                f'{person.public_name}</bdi></a> <span class="member-number" title="butterfly credits earned">(1)'
                 in html
             )

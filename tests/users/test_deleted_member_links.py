@@ -73,4 +73,4 @@ def test_names_are_isolated_in_bdi(member):
     from django.template import Context, Template
 
     html = Template("{% member who %}").render(Context({"who": member}))
-    assert f'<bdi>{member.public_name}</bdi>' in html
+    assert f"<bdi>{member.public_name}</bdi>" in html
