@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from care2.text import ControlCharactersStripped
 from comments.models import Comment, CommentReport
 from comments.services import BODY_MAX_LENGTH
 
@@ -10,7 +11,7 @@ TRACK_LABEL = (
 )
 
 
-class CommentForm(forms.Form):
+class CommentForm(ControlCharactersStripped, forms.Form):
     body = forms.CharField(
         label="Please add your comment:",
         help_text="(plain text only please. Allowable HTML: <a>)",
@@ -41,7 +42,7 @@ class CommentEditForm(CommentForm):
         self.fields["body"].label = "Your comment"
 
 
-class RemoveForm(forms.Form):
+class RemoveForm(ControlCharactersStripped, forms.Form):
     reason = forms.ChoiceField(
         label="Reason",
         choices=Comment.RemovalReason.choices,
@@ -56,7 +57,7 @@ class RemoveForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(ControlCharactersStripped, forms.Form):
     reason = forms.ChoiceField(
         label="What is wrong with this comment?",
         choices=CommentReport.Reason.choices,
@@ -71,7 +72,7 @@ class ReportForm(forms.Form):
     )
 
 
-class ModerateForm(forms.Form):
+class ModerateForm(ControlCharactersStripped, forms.Form):
     """The admin's decision on one comment: remove it (with a reason), restore it, or
     dismiss its reports."""
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from care2.feeds import ControlCharactersDroppedFeed
 from care2.links import RequestLinksFeed
 from petitions import selectors
 from stories.models import Category
@@ -12,7 +13,7 @@ from stories.models import Category
 FEED_SIZE = 30
 
 
-class PetitionFeed(RequestLinksFeed):
+class PetitionFeed(ControlCharactersDroppedFeed, RequestLinksFeed):
     title_text = "featured petitions"
     link_name = "petitions:list"
 

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from care2.text import ControlCharactersStripped
 from petitions.countries import COUNTRIES
 from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_latest_day
 from petitions.images import ImageRejected, process_image
 from stories.models import Category, Story
 
 
-class PetitionForm(forms.Form):
+class PetitionForm(ControlCharactersStripped, forms.Form):
     # The same form submitted twice (two clicks, back and resubmit) starts one petition.
     submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     title = forms.CharField(
@@ -89,7 +90,7 @@ class PetitionForm(forms.Form):
         return timezone.make_aware(end, timezone.get_current_timezone())
 
 
-class MemberSignForm(forms.Form):
+class MemberSignForm(ControlCharactersStripped, forms.Form):
     comment = forms.CharField(
         label="Your comment (optional)",
         required=False,
@@ -148,7 +149,7 @@ class CountryField(forms.ChoiceField):
         return result
 
 
-class ReaderSignForm(forms.Form):
+class ReaderSignForm(ControlCharactersStripped, forms.Form):
     first_name = forms.CharField(max_length=60)
     last_name = forms.CharField(max_length=60)
     email = forms.EmailField(label="E-mail", max_length=254)
@@ -179,7 +180,7 @@ class ReaderSignForm(forms.Form):
         return value
 
 
-class VictoryForm(forms.Form):
+class VictoryForm(ControlCharactersStripped, forms.Form):
     message = forms.CharField(
         label="What did you win?",
         max_length=5000,
@@ -187,7 +188,7 @@ class VictoryForm(forms.Form):
     )
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(ControlCharactersStripped, forms.Form):
     title = forms.CharField(label="Update title", max_length=150)
     submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     body = forms.CharField(

@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
+from care2.feeds import ControlCharactersDroppedFeed
 from care2.links import RequestLinksFeed
 from stories.models import Category, Story
 
 FEED_SIZE = 30
 
 
-class StoryFeed(RequestLinksFeed):
+class StoryFeed(ControlCharactersDroppedFeed, RequestLinksFeed):
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: top stories"
 

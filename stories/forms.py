@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import URLValidator
 
+from care2.text import ControlCharactersStripped
 from stories.models import Category, Report
 
 MAX_TAGS = 10
@@ -18,7 +19,7 @@ def parse_tags(raw: str) -> list[str]:
     return list(seen.values())
 
 
-class StoryForm(forms.Form):
+class StoryForm(ControlCharactersStripped, forms.Form):
     title = forms.CharField(min_length=3, max_length=150)
     url = forms.URLField(
         label="Link to the source article",
@@ -58,6 +59,6 @@ class StoryForm(forms.Form):
         return tags
 
 
-class ReportForm(forms.Form):
+class ReportForm(ControlCharactersStripped, forms.Form):
     reason = forms.ChoiceField(choices=Report.Reason.choices, widget=forms.RadioSelect)
     note = forms.CharField(max_length=300, required=False, label="Anything to add? (optional)")

@@ -1,12 +1,13 @@
 from django import forms
 
+from care2.text import ControlCharactersStripped
 from care2.users.names import clean_name
 from care2.users.timezones import TimeZoneField, offer_current_zone
 
 DEFAULT_TIME_ZONE = "America/New_York"
 
 
-class SignupForm(forms.Form):
+class SignupForm(ControlCharactersStripped, forms.Form):
     """Extra fields on allauth's sign-up form: the names that make the public name, and
     the time zone (the browser's is preselected by static/js/timezone.js)."""
 
