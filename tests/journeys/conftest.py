@@ -262,7 +262,10 @@ LAYOUT_SCRIPT = """
     }
     if (width >= 1280) {
       const row = header.querySelector('.header-row') || header;
-      const items = Array.from(row.children).concat(Array.from(row.querySelectorAll('li'))).filter(visible);
+      // Drop-down panels open below the header: only what lies within it makes its rows.
+      const headerBottom = header.getBoundingClientRect().bottom + 1;
+      const items = Array.from(row.children).concat(Array.from(row.querySelectorAll('li')))
+        .filter((el) => visible(el) && el.getBoundingClientRect().bottom <= headerBottom);
       if (items.length) {
         const rects = items.map((el) => el.getBoundingClientRect());
         const lowestTop = Math.max(...rects.map((r) => r.top));
@@ -350,5 +353,6 @@ def log_in(page, email_address: str, password: str = PASSWORD) -> None:
 
 
 def header_balance(page) -> int:
-    text = page.locator("header a[title='Your butterfly credits']").inner_text()
-    return int(re.match(r"(\d+) credits", text).group(1))
+    """The credits balance the header shows (the link that reads "N credits")."""
+    text = page.locator("header a", has_text=re.compile(r"\d+ credits?")).first.inner_text()
+    return int(re.search(r"(\d+) credits?", text).group(1))
