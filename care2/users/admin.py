@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import ngettext
 
 from care2.users.models import Message, User
@@ -76,17 +78,27 @@ class UserAdmin(BaseUserAdmin):
         "last_name",
         "is_staff",
         "date_joined",
-        "suspended_until",
+        "suspension",
     ]
     list_filter = [SuspendedFilter, "is_staff", "is_superuser", "is_active", "groups"]
     readonly_fields = [
-        "suspended_until",
+        "suspension",
         "suspension_reason",
         "credits_balance",
         "credits_earned",
         "deleted_at",
     ]
     actions = ["suspend", "lift_suspension"]
+
+    @admin.display(description="suspended", ordering="suspended_until")
+    def suspension(self, member):
+        """'until lifted' for an open-ended suspension (stored as a far-off date)."""
+        if not member.is_suspended:
+            return "—"
+        if member.suspension_is_open_ended:
+            return "until lifted"
+        return date_format(localtime(member.suspended_until), "DATETIME_FORMAT")
+
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -96,7 +108,7 @@ class UserAdmin(BaseUserAdmin):
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Moderation", {"fields": ("suspended_until", "suspension_reason", "deleted_at")}),
+        ("Moderation", {"fields": ("suspension", "suspension_reason", "deleted_at")}),
         ("Credits", {"fields": ("credits_balance", "credits_earned")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -20,7 +20,7 @@ MAX_AGE = 60 * 60 * 24 * 365
 
 
 def _account(login: str) -> str:
-    return salted_hmac(SALT, login.strip().lower()).hexdigest()[:32]
+    return salted_hmac(SALT, login.strip().lower(), algorithm="sha256").hexdigest()[:32]
 
 
 def device_cookie(login: str, device: str | None = None) -> tuple[str, str]:

@@ -122,3 +122,16 @@ def test_admin_lift_message_counts_correctly(client, moderator):
         follow=True,
     )
     assert "1 suspension lifted." in [str(m) for m in response.context["messages"]]
+
+
+def test_the_admin_says_until_lifted_not_a_far_off_year(client, moderator):
+    target = UserFactory(first_name="Opal", last_name="Open")
+    user_suspend(user=target, by=moderator, reason="spam")
+    client.force_login(moderator)
+    far_year = str(timezone.now().year + 100)
+    listing = client.get(reverse("admin:users_user_changelist"), {"suspended": "yes"})
+    change = client.get(reverse("admin:users_user_change", args=[target.pk]))
+    for response in (listing, change):
+        html = response.content.decode()
+        assert response.status_code == 200 and "until lifted" in html
+        assert far_year not in html
