@@ -4,13 +4,15 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from care2.text import ControlCharactersStripped
 from petitions.countries import COUNTRIES
 from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_latest_day
-from petitions.images import ImageRejected, process_image
+from petitions.images import ImageRejected, pending_from_token, pending_token, store_upload
 from stories.models import Category, Story
 
 
@@ -37,11 +39,16 @@ class PetitionForm(ControlCharactersStripped, forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(), empty_label="Choose a category"
     )
+    # Shown (with a preview) only when a re-shown form already holds a picture.
+    keep_image = forms.BooleanField(label="Keep this picture", required=False, initial=True)
     image = forms.FileField(
         required=False,
         help_text="Optional: a JPEG, PNG or WebP picture, up to 10 MB and 40 megapixels.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+    # A signed reference to the picture already uploaded with this form, so a form
+    # re-shown with errors keeps it (browsers never keep a chosen file).
+    image_token = forms.CharField(required=False, widget=forms.HiddenInput)
     goal = forms.IntegerField(
         label="Signature goal",
         min_value=1,
@@ -60,6 +67,18 @@ class PetitionForm(ControlCharactersStripped, forms.Form):
         widget=forms.HiddenInput,
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.pending_image = None  # the storage name of the picture this form holds
+
+    @property
+    def pending_image_url(self) -> str:
+        if not self.pending_image or self.user is None:
+            return ""
+        token = pending_token(name=self.pending_image, user_id=self.user.pk)
+        return reverse("petitions:image_preview", args=[token])
+
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
 
@@ -68,10 +87,31 @@ class PetitionForm(ControlCharactersStripped, forms.Form):
         if not upload:
             return None
         try:
-            # Checked and re-encoded here, so the form can say why; the service stores it.
-            return process_image(upload)
+            # Only the cheap checks here (size, format, pixels from the header), so the
+            # form can say why; the file is stored as it came and a task re-encodes it.
+            return store_upload(upload)
         except ImageRejected as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("image")
+        held = None
+        if self.user is not None and data.get("image_token"):
+            held = pending_from_token(data["image_token"], user_id=self.user.pk)
+        if not name and data.get("keep_image"):
+            name = data["image"] = held
+        elif held and held != name:
+            default_storage.delete(held)  # replaced by a new choice, or dropped
+        self.pending_image = name or None
+        if self.is_bound:
+            # A re-shown form carries the picture it holds (or none, if it was dropped).
+            self.data = self.data.copy()
+            self.data["image_token"] = (
+                pending_token(name=name, user_id=self.user.pk) if name and self.user else ""
+            )
+            self.data["keep_image"] = "on" if name else ""
+        return data
 
     def clean_deadline(self):
         day = self.cleaned_data.get("deadline")

@@ -66,6 +66,9 @@ class Petition(models.Model):
     image_thumb = models.ImageField(upload_to="petitions/%Y/%m/", blank=True)
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The picture as uploaded, until petitions.tasks.process_image_task has re-encoded it
+    # into ``image`` and ``image_thumb`` (then it is deleted); the page shows a placeholder.
+    image_upload = models.FileField(max_length=200, blank=True, editable=False)
     goal = models.PositiveIntegerField(default=1000)
     deadline = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -126,6 +129,11 @@ class Petition(models.Model):
     @property
     def is_victory(self) -> bool:
         return self.status == self.Status.VICTORY
+
+    @property
+    def image_pending(self) -> bool:
+        """An image was uploaded and is still being prepared."""
+        return bool(self.image_upload) and not self.image
 
 
 class Signature(models.Model):

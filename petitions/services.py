@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.mail import mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
@@ -30,7 +32,13 @@ from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_too_far
-from petitions.images import ImageRejected, ProcessedImage, process_image
+from petitions.images import (
+    ImageRejected,
+    ProcessedImage,
+    is_stored_upload,
+    process_image,
+    store_upload,
+)
 from petitions.models import CountShard, Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
 from petitions.text import sanitize_text
@@ -132,9 +140,13 @@ def petition_start(
     submission_key=None,
 ) -> Petition:
     """Start a petition. Members need a verified e-mail. ``image`` is an upload (checked
-    and re-encoded here) or an image the form already processed. ``submission_key``
+    cheaply and stored as it came), the storage name of an upload the form already
+    stored (``petitions.images.store_upload``), or an already processed image; an upload
+    is re-encoded by ``process_image_task`` after commit. ``submission_key``
     (from the form) makes a form submitted twice start one petition: the second gets
     the first one back."""
+    from petitions.tasks import process_image_task
+
     if not user_has_verified_email(creator):
         raise PetitionError("Please verify your e-mail address before you start a petition.")
     if creator.is_suspended:
@@ -162,10 +174,18 @@ def petition_start(
     ):
         if not low <= len(value) <= high:
             raise PetitionError(f"{label} must be {low} to {high:,} characters long.")
-    processed = None
-    if image:
+    processed = upload_name = None
+    if isinstance(image, ProcessedImage):
+        processed = image
+    elif isinstance(image, str) and image:
+        if not is_stored_upload(image):
+            raise PetitionError(
+                "The image is no longer there: please choose it again.", code="image"
+            )
+        upload_name = image
+    elif image:
         try:
-            processed = image if isinstance(image, ProcessedImage) else process_image(image)
+            upload_name = store_upload(image)
         except ImageRejected as error:
             raise PetitionError(str(error), code="image") from None
     petition = Petition(
@@ -185,17 +205,59 @@ def petition_start(
         petition.image_thumb.save(processed.thumb.name, processed.thumb, save=False)
         petition.image_width = processed.width
         petition.image_height = processed.height
+    if upload_name is not None:
+        petition.image_upload.name = upload_name
     try:
         with transaction.atomic():
             petition.save()
+            if upload_name is not None:
+                enqueue_on_commit(process_image_task, petition.pk)
     except IntegrityError:
         if submission_key is None or (found := earlier.first()) is None:
             raise
+        if upload_name is not None and upload_name != found.image_upload.name:
+            default_storage.delete(upload_name)  # the first submission has its own copy
         return found  # the same form, submitted twice at once
     petitions_reindex(petition_ids=[petition.pk])
     if story is not None:
         pages_changed()  # the story page lists the petitions grown from it
     return petition
+
+
+def petition_image_process(*, petition_id: int) -> bool:
+    """Re-encode a petition's uploaded image into its display and thumbnail images, then
+    delete the upload. Idempotent: a repeated or concurrent delivery finds the upload
+    already handled (checked under the row lock) and changes nothing."""
+    petition = Petition.objects.filter(pk=petition_id).exclude(image_upload="").first()
+    if petition is None:
+        return False
+    name = petition.image_upload.name
+    storage = petition.image_upload.storage
+    # The slow part (decoding, resizing) runs before the lock is taken.
+    try:
+        with storage.open(name) as handle:
+            processed = process_image(File(handle, name=name))
+    except FileNotFoundError:
+        processed = None  # another delivery finished and deleted it
+    except ImageRejected:
+        processed = None  # the header passed but the pixels are broken: no image
+    with transaction.atomic():
+        locked = (
+            Petition.objects.select_for_update().filter(pk=petition_id, image_upload=name).first()
+        )
+        if locked is None:
+            return False
+        if processed is not None:
+            locked.image.save(processed.display.name, processed.display, save=False)
+            locked.image_thumb.save(processed.thumb.name, processed.thumb, save=False)
+            locked.image_width, locked.image_height = processed.width, processed.height
+        locked.image_upload = ""
+        locked.save(
+            update_fields=["image", "image_thumb", "image_width", "image_height", "image_upload"]
+        )
+        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(pages_changed)  # cached pages show the image, not the placeholder
+    return processed is not None
 
 
 def _require_creator(petition: Petition, by: User | None) -> None:

@@ -90,3 +90,9 @@ def delete_unconfirmed_task() -> int:
 def erase_emails_task() -> int:
     """Periodic: erase signers' e-mail addresses PETITION_ERASE_EMAILS_AFTER_DAYS after close."""
     return services.signatures_erase_emails()
+
+
+@shared_task(name="petitions.tasks.process_image_task", acks_late=True)
+def process_image_task(petition_id: int) -> bool:
+    """Re-encode a new petition's uploaded image off the request (idempotent)."""
+    return services.petition_image_process(petition_id=petition_id)

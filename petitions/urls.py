@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/updates/", views.petition_update, name="update"),
     path("<int:pk>/signatures.csv", views.petition_csv, name="csv"),
     path("<int:pk>/embed/", views.petition_embed, name="embed"),
+    path("start/picture/<str:token>/", views.petition_image_preview, name="image_preview"),
     path("<int:pk>/<str:slug>/", views.petition_detail, name="detail"),
     path("feeds/featured.rss", PetitionFeed(), name="feed_rss"),
     path("feeds/featured.atom", atom(PetitionFeed)(), name="feed_atom"),

@@ -1,8 +1,11 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -15,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 from care2.users.decorators import member_can_act
 from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
+from petitions.images import pending_from_token
 from petitions.models import Petition, Signature
 from stories.models import Category, Story
 
@@ -294,7 +298,18 @@ def petition_start(request):
         story = Story.objects.visible().select_related("category").filter(pk=story_id).first()
         if story is not None:
             initial = {"story": story.pk, "category": story.category_id}
-    form = PetitionForm(request.POST or None, request.FILES or None, initial=initial)
+    form = PetitionForm(
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
+    )
+    context = {"form": form, "story": story}
+    if request.user.is_new_member:
+        # The rule is shown before the form: when they may start, what they can do now.
+        context["new_member_until"] = request.user.date_joined + datetime.timedelta(
+            hours=settings.NEW_MEMBER_HOURS
+        )
+        context["new_member_hours"] = settings.NEW_MEMBER_HOURS
+        if request.method != "POST":
+            return render(request, "petitions/start.html", context)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -313,9 +328,29 @@ def petition_start(request):
         except services.PetitionError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Your petition is open. Share it to gather signatures!")
+            if petition.image_pending:
+                messages.success(
+                    request,
+                    "Your petition is open. Share it to gather signatures! "
+                    "Your picture shows in a moment, once it is prepared.",
+                )
+            else:
+                messages.success(request, "Your petition is open. Share it to gather signatures!")
             return redirect(petition)
-    return render(request, "petitions/start.html", {"form": form, "story": story})
+    return render(request, "petitions/start.html", context)
+
+
+@login_required
+def petition_image_preview(request, token):
+    """The picture a re-shown start form holds, for its preview (only to its uploader)."""
+    name = pending_from_token(token, user_id=request.user.pk)
+    if name is None:
+        raise Http404("No such picture.")
+    extension = name.rsplit(".", 1)[-1]
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[extension]
+    response = FileResponse(default_storage.open(name), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _creator_petition(request, pk) -> Petition:

@@ -372,12 +372,27 @@ STORIES = [
 ]
 
 
-def _user(email, password, first, last, *, staff=False):
+# Demo members joined long ago, so the new-member limits (NEW_MEMBER_HOURS: no petitions,
+# few stories) do not apply to them; only NEWCOMER, named as such, shows those limits.
+DEMO_JOINED_DAYS_AGO = 400
+NEWCOMER = ("newcomer@care2.example", MEMBER_PASSWORD, "New", "Member")
+
+
+def _user(email, password, first, last, *, staff=False, joined=None):
+    """The demo member with this e-mail, created once (``joined``: when they joined;
+    long ago unless given). A demo member an older load created "now" is moved back
+    once, so the new-member rule stops refusing them; later loads change nothing."""
+    long_ago = timezone.now() - datetime.timedelta(days=DEMO_JOINED_DAYS_AGO)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(
             email=email, password=password, first_name=first, last_name=last, is_staff=staff
         )
+        user.date_joined = joined or long_ago
+        user.save(update_fields=["date_joined"])
+    elif joined is None and user.is_new_member:
+        user.date_joined = long_ago
+        user.save(update_fields=["date_joined"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
@@ -395,6 +410,7 @@ def load(*, stdout) -> None:
     moderator = _user(*MODERATOR, staff=True)
     moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     members = [_user(email, MEMBER_PASSWORD, first, last) for email, first, last in MEMBERS]
+    _user(*NEWCOMER, joined=now)  # the one demo member the new-member rule applies to
     voters = [demo, *members]
 
     categories = {}

@@ -13,8 +13,13 @@ SMALL = 64
 
 def avatar_set(*, user: User, upload) -> User:
     """Check and store a new avatar; raises care2.images.ImageRejected with the reason."""
+    # Avatars are shown at 256 px at most: AVATAR_MAX_PIXELS (16 megapixels by default) is
+    # well under the petition images' limit, and the decode is scaled down to what is used.
     image = open_checked(
-        upload, max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS
+        upload,
+        max_bytes=settings.AVATAR_MAX_BYTES,
+        max_pixels=settings.AVATAR_MAX_PIXELS,
+        needed=(LARGE, LARGE),
     )
     large = ImageOps.fit(image, (LARGE, LARGE), Image.Resampling.LANCZOS)
     small = ImageOps.fit(image, (SMALL, SMALL), Image.Resampling.LANCZOS)

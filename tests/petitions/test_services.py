@@ -119,15 +119,20 @@ def test_start_refuses_past_deadline(member, category):
         )
 
 
-def test_start_with_image_stores_reencoded_display_and_thumbnail(member, category):
-    petition = services.petition_start(
-        creator=member,
-        title="A long enough title",
-        target="Someone",
-        why="Because.",
-        category=category,
-        image=image_upload("PNG", size=(2400, 1600)),
-    )
+def test_start_with_image_stores_reencoded_display_and_thumbnail(
+    member, category, django_capture_on_commit_callbacks
+):
+    # The re-encoding is a task enqueued on commit (run eagerly here).
+    with django_capture_on_commit_callbacks(execute=True):
+        petition = services.petition_start(
+            creator=member,
+            title="A long enough title",
+            target="Someone",
+            why="Because.",
+            category=category,
+            image=image_upload("PNG", size=(2400, 1600)),
+        )
+    petition.refresh_from_db()
     assert petition.image and petition.image_thumb
     assert (petition.image_width, petition.image_height) == (1200, 800)
     assert petition.image.name.endswith(".jpg")
