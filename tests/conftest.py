@@ -6,6 +6,8 @@ from django.core.cache import cache
 
 from tests.factories import CategoryFactory, StoryFactory, UserFactory
 
+pytest_plugins = ["tests.clock"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
@@ -13,6 +15,12 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_raise(settings):
+    """A task that fails in a test fails the test (the site itself logs and sweeps)."""
+    settings.OUTBOX_EAGER_RAISES = True
 
 
 @pytest.fixture(autouse=True)

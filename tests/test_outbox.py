@@ -29,6 +29,24 @@ def test_eager_runs_after_commit_and_marks_sent(django_capture_on_commit_callbac
     assert OutboxMessage.objects.get().sent_at is not None
 
 
+@shared_task(name="tests.failing_task")
+def failing_task():
+    raise RuntimeError("database is locked")
+
+
+def test_a_failing_eager_task_leaves_the_saved_change_and_the_work_for_the_sweep(
+    django_capture_on_commit_callbacks, settings, caplog
+):
+    """`make run`: the comment is saved; its notification failing must not answer 503."""
+    settings.OUTBOX_EAGER_RAISES = False
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(failing_task)  # no exception reaches the request
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is None and message.attempts == 1
+    assert "database is locked" in message.last_error
+    assert "failed after its change was saved" in caplog.text
+
+
 def test_rolled_back_change_sends_nothing(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         try:
