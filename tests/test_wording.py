@@ -148,3 +148,29 @@ def test_inline_tags_leave_no_whitespace_around_themselves(member, source):
     html = Template(source).render(Context({"when": timezone.now(), "someone": member}))
     assert not re.search(r"\s[,.)]", html)
     assert html == html.strip()
+
+
+def test_balance_and_lifetime_credits_are_named_apart(client, member):
+    """The header's number is the balance (to spend); the number after a name is the
+    lifetime total (earned). Spending lowers the first only."""
+    from credits import services
+    from tests.credits.factories import CauseFactory
+
+    services.credit_adjust(member=member, amount=8, note="test credits")
+    services.cause_redeem(member=member, cause=CauseFactory(cost=3), token="t")
+    client.force_login(member)
+
+    html = client.get(member.get_absolute_url()).content.decode()
+    header = html[html.index("<header") : html.index("</header>")]
+    assert '<span id="header-balance-label">Balance:</span>' in header
+    assert 'title="Butterfly credits you can spend"' in header
+    assert re.search(r'data-testid="header-credits">5 credits</a>', header)
+    assert "(8)" not in header
+    main = html[html.index("<main") :]
+    assert re.search(r'class="member-number" title="[^"]*earned[^"]*">\(8\)', main)
+
+    causes = client.get("/credits/causes/").content.decode()
+    assert "Your balance: <strong>5</strong> butterfly credits to spend." in causes
+    mine = client.get("/credits/mine/").content.decode()
+    assert re.search(r"<dt>Balance</dt><dd>.*>5</strong> credits to spend", mine)
+    assert re.search(r"<dt>Earned in all</dt><dd>.*>8</strong> credits", mine)

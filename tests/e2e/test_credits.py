@@ -21,7 +21,7 @@ def log_in(page, email):
 
 
 def header_balance(page) -> int:
-    text = page.locator("header a[title='Your butterfly credits']").inner_text()
+    text = page.get_by_test_id("header-credits").inner_text()
     return int(re.match(r"(\d+) credits", text).group(1))
 
 
@@ -51,7 +51,7 @@ def test_earn_by_vetting_and_commenting_then_redeem(open_browser, artifacts_dir)
     page.reload()
     assert header_balance(page) == 4
 
-    page.locator("header a[title='Your butterfly credits']").click()
+    page.get_by_test_id("header-credits").click()
     page.get_by_role("link", name="My credits").first.click()
     page.wait_for_url(re.compile(r".*/credits/mine/$"))
     assert page.get_by_test_id("credits-balance").inner_text() == "4"
