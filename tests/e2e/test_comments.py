@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from comments.services import comment_create
+from tests.comments.factories import CommentFactory
 from tests.comments.xss_vectors import BROWSER_SAMPLE
 from tests.e2e.conftest import in_thread
 from tests.factories import PASSWORD, StoryFactory, UserFactory
@@ -98,7 +98,9 @@ def test_a_sample_of_xss_vectors_never_runs(open_browser, settings, artifacts_di
     story = StoryFactory(published=True)
     author = UserFactory()
     for vector in BROWSER_SAMPLE:
-        comment_create(author=author, story=story, body=vector)
+        # Straight to the table: comment_create refuses the markup-only vectors (they
+        # would render as nothing), but stored ones must still render inert.
+        CommentFactory(story=story, author=author, body=vector)
     reader = UserFactory()
 
     page = open_browser()

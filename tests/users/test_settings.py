@@ -145,4 +145,4 @@ def test_settings_list_tracked_stories_and_stop_tracking(client, member, publish
         {"action": "stop", "next": reverse("settings:index")},
     )
     assert response["Location"] == reverse("settings:index")
-    assert not Tracking.objects.exists()
+    assert not Tracking.objects.filter(member=member).exists()
