@@ -393,6 +393,11 @@ def _user(email, password, first, last, *, staff=False, joined=None):
     elif joined is None and user.is_new_member:
         user.date_joined = long_ago
         user.save(update_fields=["date_joined"])
+    elif joined is not None and not user.is_new_member:
+        # The newcomer joins again at each load (`make run`), so the rule is always there
+        # to see, not only on the first day after the demo was loaded.
+        user.date_joined = joined
+        user.save(update_fields=["date_joined"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )

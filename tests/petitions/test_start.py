@@ -355,3 +355,17 @@ def test_demo_members_joined_long_ago_and_only_the_newcomer_is_new(client, setti
     assert (
         'data-testid="new-member-rule"' in client.get(reverse("petitions:start")).content.decode()
     )
+
+
+def test_the_newcomer_is_new_again_at_every_load_of_the_demo(settings):
+    import datetime
+
+    import time_machine
+
+    settings.NEW_MEMBER_HOURS = 24
+    call_command("load_demo", stdout=io.StringIO())
+    with time_machine.travel(datetime.timedelta(days=3)):
+        assert not User.objects.get(email="newcomer@care2.example").is_new_member
+        call_command("load_demo", stdout=io.StringIO())  # `make run` a few days later
+        assert User.objects.get(email="newcomer@care2.example").is_new_member
+        assert not User.objects.get(email="demo@care2.example").is_new_member
