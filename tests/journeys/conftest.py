@@ -8,8 +8,14 @@ Every journey runs with and without JavaScript; screenshots of each step at 1280
 checks the layout: no horizontal overflow at 360 px, no box touching the header, and the
 header on one row at 1280 px.
 
-The module's browser is shared by its journeys (see ``browser`` for why the ORM may
-be used in the test's thread while it is open).
+Each journey gets a Playwright and a Chromium of its own, started when its first person
+opens a page and stopped as soon as the journey's body ends. While they run, Playwright's
+event loop is registered in the test's thread and Django rightly refuses the ORM there:
+so a journey creates its data before its first person, and while the browser is open
+reaches the database only through ``tests.e2e.conftest.in_thread``. Nothing tells Django
+to allow it anyway (that leaks a connection the test database's teardown then trips on),
+and pytest-django's flush and the credits-ledger check after each test run with the
+browser already stopped.
 """
 
 import email
@@ -52,33 +58,70 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"Journey screenshots: {JOURNEYS_DIR}")
 
 
-# --- The browser: one per module ---------------------------------------------------------
+# --- The browser: one per journey --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser(django_db_setup, live_server):
-    """One Chromium for the module's journeys (each person gets a context of their own).
+class Browser:
+    """Playwright and Chromium for one journey: started by the first ``new_context`` (so
+    after the journey made its data), stopped by ``stop`` (idempotent)."""
 
-    While it is open, Playwright's event loop is registered in this thread, so Django
-    would refuse every ORM call here: the next journey's data, pytest-django's flush
-    between journeys, and tests/conftest.py's ledger check after each one. Nothing runs
-    on that loop between Playwright's calls, so the calls are safe, and Django is told
-    so for the life of the browser.
-    """
-    from playwright.sync_api import sync_playwright
+    def __init__(self, executable_path: str):
+        self.executable_path = executable_path
+        self._playwright = None
+        self._chromium = None
+        self._contexts = []
 
+    @property
+    def running(self) -> bool:
+        return self._playwright is not None
+
+    def new_context(self, **options):
+        if self._chromium is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._chromium = self._playwright.chromium.launch(
+                executable_path=self.executable_path, args=CHROMIUM_ARGS, headless=True
+            )
+        context = self._chromium.new_context(**options)
+        self._contexts.append(context)
+        return context
+
+    def stop(self) -> None:
+        playwright, chromium, contexts = self._playwright, self._chromium, self._contexts
+        self._playwright, self._chromium, self._contexts = None, None, []
+        if playwright is None:
+            return
+        try:
+            for context in contexts:
+                context.close()
+            chromium.close()
+        finally:
+            playwright.stop()
+
+
+@pytest.fixture
+def browser(live_server):
+    """This journey's browser (see ``Browser``); stopped when the journey's body ends."""
     path = chromium_path()
     if path is None:
         pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package.")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        playwright = sync_playwright().start()
-        chromium = playwright.chromium.launch(
-            executable_path=path, args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-        playwright.stop()
+    session = Browser(path)
+    yield session
+    session.stop()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item):
+    """Stop the journey's browser as soon as its body ends: ``trylast`` makes this the
+    innermost wrapper, so it runs before tests/conftest.py's ledger check (which uses the
+    ORM in this thread), and before any fixture's teardown (pytest-django's flush)."""
+    try:
+        return (yield)
+    finally:
+        session = getattr(item, "funcargs", {}).get("browser")
+        if isinstance(session, Browser):
+            session.stop()
 
 
 @pytest.fixture
@@ -97,8 +140,8 @@ def site(live_server, settings, tmp_path, request):
 @pytest.fixture
 def person(browser, site, request):
     """``person(name, js=True, viewport=...)``: a fresh browser context (own cookies) for
-    one person, and a page in it on the live server."""
-    contexts = []
+    one person, and a page in it on the live server. The first person starts the
+    browser: make the journey's data before."""
 
     def _person(name: str, *, js: bool = True, viewport: dict | None = None):
         context = browser.new_context(
@@ -107,14 +150,11 @@ def person(browser, site, request):
             viewport=viewport or {"width": WIDE, "height": 900},
         )
         context.set_default_timeout(15_000)
-        contexts.append(context)
         page = context.new_page()
         page.person = name
         return page
 
-    yield _person
-    for context in contexts:
-        context.close()
+    return _person
 
 
 # --- Mail, read as sent -------------------------------------------------------------------

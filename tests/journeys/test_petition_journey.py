@@ -1,7 +1,6 @@
 """Nadia starts a petition with an image; Lucia, a reader, signs it, confirms from the
 e-mail, sees the count and the latest signers change, and later withdraws from the same
-e-mail. A member who joined today is told the 24-hour rule before the form, and a
-refused form keeps everything she typed."""
+e-mail. A member who joined today is told the 24-hour rule in place of the form."""
 
 import datetime
 import io
@@ -40,33 +39,25 @@ def picture(tmp_path):
 
 
 @JS_MODES
-def test_a_member_who_joined_today_is_told_the_rule_first_and_keeps_what_she_typed(
-    js, person, snap, tmp_path
-):
+def test_a_member_who_joined_today_is_told_the_rule_instead_of_the_form(js, person, snap):
     CategoryFactory(name="Society & Culture", slug="society-culture")
     UserFactory(email="newbie@example.com", first_name="Nell", last_name="Newman")
-    image_path = picture(tmp_path)
 
-    # Nell joined today: the rule is on the page before the form, and the
-    # refused form keeps what she typed.
+    # Nell joined today: the page says when she may start one, before she types anything
+    # (no form to fill in and lose), and points her at the petitions she can sign.
     nell = person("nell", js=js)
     log_in(nell, "newbie@example.com")
     nell.get_by_role("link", name="Start a petition").first.click()
     snap(nell, "start-as-new-member")
-    rule = nell.get_by_text("24 hours").first
+    rule = nell.get_by_test_id("new-member-rule")
     expect(rule).to_be_visible()
-    form_top = nell.locator("main form").last.bounding_box()["y"]
-    assert rule.bounding_box()["y"] < form_top, "the 24-hour rule is shown below the form"
-    if nell.get_by_label("Title").count():
-        fill_petition(nell, image_path)
-        nell.get_by_role("button", name="Start my petition").click()
-        expect(nell.locator("main")).to_contain_text("24 hours")
-        expect(nell.get_by_label("Title")).to_have_value(TITLE)
-        expect(nell.get_by_label("Whom does it address?")).to_have_value(
-            "The Riverside District Council"
-        )
-        snap(nell, "refused-keeps-input")
-    nell.context.close()
+    expect(rule).to_contain_text("You can start a petition from")
+    expect(rule).to_contain_text("24 hours after joining")
+    expect(nell.get_by_role("button", name="Start my petition")).to_have_count(0)
+    expect(nell.get_by_label("Title")).to_have_count(0)
+    rule.get_by_role("link", name="sign and share the petitions already here").click()
+    expect(nell.locator("h1")).to_have_text("Featured petitions")
+    snap(nell, "petitions-to-sign")
 
 
 @JS_MODES

@@ -18,19 +18,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ACTION_BUTTONS = ["Note it", "Track comments", "Save for later", "Post comment", "Reply"]
 
 
-def moderators_group():
-    """The group the migrations make (a transactional test may start without it)."""
-    from django.contrib.auth.models import Permission
-
-    group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="users", codename__in=["view_user", "change_user"]
-        )
-    )
-    return group
-
-
 @JS_MODES
 def test_a_suspended_member_reads_without_action_buttons(js, person, snap):
     story = StoryFactory(published=True, title="Seed library opens in the old post office")
@@ -39,7 +26,7 @@ def test_a_suspended_member_reads_without_action_buttons(js, person, snap):
     moderator = UserFactory(
         email="mona@example.com", first_name="Mona", last_name="Reyes", is_staff=True
     )
-    moderator.groups.add(moderators_group())
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     story_url = story.get_absolute_url()
 
     # Step 1: Paula reads the story, signed in, with every action on offer.
