@@ -9,7 +9,6 @@ so shown as text, never executed, and so are comments (``<!-- -->``); attributes
 other than href and title are dropped.
 """
 
-import html
 import re
 import threading
 import unicodedata
@@ -96,16 +95,11 @@ def _is_visible(character: str) -> bool:
 
 
 def has_visible_text(text: str) -> bool:
-    """Whether ``text`` shows anything once its markup is taken out: a comment of only
-    spaces, zero-width characters or empty tags (``<b></b>``, ``<a href=…></a>``)
-    renders as nothing and is refused."""
-    stripped = bleach.clean(
-        _MARKUP_DECLARATION.sub("&lt;", normalize_text(text)),
-        tags=set(),
-        strip=True,
-        strip_comments=True,
-    )
-    return any(_is_visible(character) for character in html.unescape(stripped))
+    """Whether ``text`` shows anything once rendered as the story page renders it: a
+    comment of only spaces, zero-width or direction characters, or links with no text,
+    shows nothing and is refused. Other markup is shown as typed, so ``<b></b>`` counts."""
+    shown = comment_text(sanitize_comment(text), urls=False)
+    return any(_is_visible(character) for character in shown)
 
 
 class _TextExtractor(HTMLParser):

@@ -78,9 +78,9 @@ def test_vectors_posted_through_the_form_render_inert(client, published_story, s
     for vector in VECTORS:
         response = client.post(url, {"body": vector})
         if response.status_code != 302:
-            # Only NUL characters (Django's form field) and markup with no text (it
-            # would show as nothing) are refused outright; the form comes back with the
-            # text as typed, escaped, and a message.
+            # Only NUL characters (Django's form field) and text that would show as
+            # nothing (invisible characters, links with no text) are refused outright;
+            # the form comes back with the text as typed, escaped, and a message.
             if has_visible_text(vector):
                 assert "\x00" in vector, vector
                 assert "Null characters are not allowed" in response.content.decode()
