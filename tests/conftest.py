@@ -36,6 +36,18 @@ def _no_reader_page_cache(settings):
 
 
 @pytest.fixture
+def still_clock():
+    """The clock stands still for the test: a rate limit's window (django-ratelimit's
+    windows start at a time that depends on the key) cannot end between two requests
+    that must fall in one, whatever the hour the suite runs at."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture
 def member(db):
     return UserFactory(first_name="Beth", last_name="smith")
 

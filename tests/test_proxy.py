@@ -28,7 +28,9 @@ def petition(db, settings):
     return PetitionFactory()
 
 
-def test_a_spoofed_header_changes_nothing_without_the_setting(client, petition, settings):
+def test_a_spoofed_header_changes_nothing_without_the_setting(
+    client, petition, settings, still_clock
+):
     settings.TRUSTED_PROXY_COUNT = 0
     settings.TRUSTED_PROXY_NETWORKS = []
     for n in range(5):
@@ -44,7 +46,9 @@ def test_a_spoofed_header_changes_nothing_without_the_setting(client, petition, 
     assert set(Signature.objects.values_list("ip", flat=True)) == {"198.51.100.1"}
 
 
-def test_two_clients_behind_one_trusted_proxy_get_their_own_limits(client, petition, settings):
+def test_two_clients_behind_one_trusted_proxy_get_their_own_limits(
+    client, petition, settings, still_clock
+):
     settings.TRUSTED_PROXY_COUNT = 1
     alice = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
     bob = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.6"}
@@ -58,7 +62,9 @@ def test_two_clients_behind_one_trusted_proxy_get_their_own_limits(client, petit
     assert rows == {"203.0.113.5": 5, "203.0.113.6": 1}
 
 
-def test_a_client_that_prepends_a_fake_address_still_gets_its_real_one(client, petition, settings):
+def test_a_client_that_prepends_a_fake_address_still_gets_its_real_one(
+    client, petition, settings, still_clock
+):
     settings.TRUSTED_PROXY_COUNT = 1
     for n in range(5):
         # The proxy appends what it saw (203.0.113.5) to whatever the client sent.
@@ -108,7 +114,7 @@ def _fail_login(client, n, **headers):
 
 
 @pytest.mark.django_db
-def test_allauth_log_in_limits_are_per_client_behind_the_proxy(client, settings):
+def test_allauth_log_in_limits_are_per_client_behind_the_proxy(client, settings, still_clock):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
     alice = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}

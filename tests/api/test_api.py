@@ -53,7 +53,7 @@ def test_cached_and_refreshed_by_writes(
     assert client.get(reverse("api:stories")).json()["count"] == 0
 
 
-def test_rate_limited(client, settings, published_story):
+def test_rate_limited(client, settings, published_story, still_clock):
     settings.API_RATE = "3/m"
     for _ in range(3):
         assert client.get(reverse("api:stories")).status_code == 200

@@ -167,7 +167,7 @@ class TestPosting:
         assert "maxlength" not in html
         assert not Comment.objects.exists()
 
-    def test_rate_limit_keeps_the_text(self, as_member, story):
+    def test_rate_limit_keeps_the_text(self, as_member, story, still_clock):
         for i in range(5):
             assert as_member.post(add_url(story), {"body": f"comment {i}"}).status_code == 302
         response = as_member.post(add_url(story), {"body": "the sixth, kept"})

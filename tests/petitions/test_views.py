@@ -198,7 +198,9 @@ class TestSigning:
         assert "already signed" in response.content.decode()
         assert Signature.objects.count() == 1
 
-    def test_rate_limit_five_attempts_a_minute_keeps_form(self, client, petition, settings):
+    def test_rate_limit_five_attempts_a_minute_keeps_form(
+        self, client, petition, settings, still_clock
+    ):
         settings.PETITION_SIGN_RATE = "5/m"
         for i in range(5):
             response = client.post(

@@ -33,7 +33,7 @@ def test_failed_logins_are_rate_limited_at_limit_plus_one(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_is_rate_limited(client):
+def test_password_reset_is_rate_limited(client, still_clock):
     for _ in range(5):
         assert (
             client.post(reverse("account_reset_password"), {"email": "a@example.com"}).status_code
@@ -45,7 +45,7 @@ def test_password_reset_is_rate_limited(client):
     )
 
 
-def test_sign_up_is_rate_limited(client, settings):
+def test_sign_up_is_rate_limited(client, settings, still_clock):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "3/m/ip"}
     for n in range(3):
         client.post(
@@ -198,7 +198,7 @@ def test_a_next_path_on_this_site_is_followed(client, member, story):
     assert response["Location"] == "/settings/?tab=tracked"
 
 
-def test_log_in_is_rate_limited_per_address(client, settings):
+def test_log_in_is_rate_limited_per_address(client, settings, still_clock):
     """allauth's "login" limit (any attempt, right or wrong) holds at limit + 1."""
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
     UserFactory(email="m@example.com")
