@@ -81,9 +81,19 @@ axe: node_modules/axe-core/axe.min.js
 check-migrations: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 
+# After the whole suite, the fast tests once more with every test starting at a hard
+# instant (tests/clock.py): 00:01 in America/New_York, the day after clocks went forward.
+# `make test PYTEST_ARGS=...` runs only what it is given; CLOCK_INSTANT= skips the second run.
+CLOCK_INSTANT ?= 2026-03-09T04:01:00Z
+CLOCK_MARKERS := not e2e and not journey and not worker and not slow and not real_clock
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1
+
 test: venv chromium services axe
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ] && [ -n "$(CLOCK_INSTANT)" ]; then \
+	  echo "The fast tests again, each starting at $(CLOCK_INSTANT)"; \
+	  $(TEST_ENV) TEST_CLOCK=$(CLOCK_INSTANT) $(PY) -m pytest -q -m "$(CLOCK_MARKERS)"; \
+	fi
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -37,6 +37,7 @@ def _travelled_clock(request):
 OTHER_PROCESS_MODULES = {"test_make_run", "test_project", "test_resilience", "test_worker"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
