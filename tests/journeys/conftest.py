@@ -20,6 +20,7 @@ browser already stopped.
 
 import email
 import email.policy
+import functools
 import os
 import re
 import time
@@ -122,6 +123,48 @@ def pytest_runtest_call(item):
         session = getattr(item, "funcargs", {}).get("browser")
         if isinstance(session, Browser):
             session.stop()
+
+
+# --- What the data migrations made ---------------------------------------------------------
+
+
+@functools.cache
+def _moderator_grants():
+    """The data migrations' functions that make the Moderators group and give it its
+    permissions (those calling ``grant_moderator_permissions``), in migration order, with
+    the app registry of the migrated project they run on."""
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan = []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
+    grants = [
+        operation.code
+        for node in plan
+        for operation in loader.graph.nodes[node].operations
+        if isinstance(operation, RunPython)
+        and "grant_moderator_permissions" in operation.code.__code__.co_names
+    ]
+    return loader.project_state().apps, grants
+
+
+@pytest.fixture(autouse=True)
+def _migrations_data(transactional_db):
+    """Journeys run in transactional tests (the live server sees their data), and the flush
+    after each transactional test empties every table, the rows data migrations wrote
+    too. The Moderators group is replayed here with the migrations' own functions.
+    (``serialized_rollback`` is no way out: after another test's flush, post_migrate
+    has made the content types again under other ids, and restoring the serialized
+    ones fails on their unique names.) Credit rules need nothing: the ledger makes a
+    missing rule with its default."""
+    from django.db import transaction
+
+    state_apps, grants = _moderator_grants()
+    with transaction.atomic():
+        for grant in grants:
+            grant(state_apps, None)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tests.e2e.conftest import in_thread
 from tests.factories import StoryFactory, UserFactory
 from tests.journeys.conftest import JS_MODES, log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TITLE = "Harbour seals return to the estuary"
 ALICE_SAYS = 'The count is in <a href="https://seals.example.org/count">the survey</a>.'

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.factories import CategoryFactory, UserFactory
 from tests.journeys.conftest import JS_MODES, log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TITLE = "Keep the riverside path open after dark"
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.factories import PASSWORD, CategoryFactory, UserFactory
 from tests.journeys.conftest import JS_MODES, header_balance, log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TITLE = "Otters return to the city canal"
 VETTERS = [("Vera", "Ames"), ("Omar", "Bell"), ("Ines", "Cruz"), ("Theo", "Dunn")]

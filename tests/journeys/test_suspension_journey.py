@@ -13,7 +13,7 @@ from tests.comments.factories import CommentFactory
 from tests.factories import StoryFactory, UserFactory
 from tests.journeys.conftest import JS_MODES, log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ACTION_BUTTONS = ["Note it", "Track comments", "Save for later", "Post comment", "Reply"]
 
