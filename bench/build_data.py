@@ -46,9 +46,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from care2.sanitize import sanitize_comment  # noqa: E402
 from care2.users.models import User  # noqa: E402
 from comments.models import Comment, path_segment  # noqa: E402
-from comments.sanitize import sanitize_comment  # noqa: E402
 from petitions.models import CountShard, Petition, Signature  # noqa: E402
 from petitions.services import next_goal  # noqa: E402
 from stories.models import Category, Story, Vet  # noqa: E402

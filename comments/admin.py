@@ -7,10 +7,10 @@ from django.urls import path, reverse
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
+from care2.sanitize import comment_text
 from comments import services
 from comments.forms import ModerateForm
 from comments.models import Comment, CommentReport, Tracking
-from comments.sanitize import comment_text
 
 
 class ReportsFilter(admin.SimpleListFilter):

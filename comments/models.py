@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.sanitize import comment_text
+from care2.sanitize import comment_text
 
 # A comment's place in its thread is a materialized path: the ids of its ancestors and
 # its own, each zero-padded to PATH_STEP digits ("0000000012" + "0000000040"). Ordering by
@@ -29,7 +29,7 @@ class Comment(models.Model):
     """A member's comment on a story, or a reply to another comment.
 
     ``body`` is the text as typed (kept for editing and for moderators); ``body_html`` is
-    what pages show, sanitized once when the comment is saved (comments.sanitize).
+    what pages show, sanitized once when the comment is saved (care2.sanitize).
     """
 
     class Status(models.TextChoices):

@@ -4,7 +4,7 @@ comment's text, links as "text (url)"."""
 
 from django.db import migrations
 
-from comments.sanitize import comment_text, sanitize_comment
+from care2.sanitize import comment_text, sanitize_comment
 
 
 def to_plain_text(apps, schema_editor):

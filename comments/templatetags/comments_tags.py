@@ -2,10 +2,10 @@ from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
 
+from care2.sanitize import comment_text
 from care2.users.services import user_has_verified_email
 from comments import fragments, selectors
 from comments.forms import CommentForm
-from comments.sanitize import comment_text
 from comments.services import can_moderate, edit_cutoff
 
 register = template.Library()

@@ -2,8 +2,8 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
+from care2.sanitize import sanitize_comment
 from comments.models import Comment, CommentReport, Tracking, path_segment
-from comments.sanitize import sanitize_comment
 from stories.models import Story
 from tests.factories import StoryFactory, UserFactory
 

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from care2.sanitize import has_visible_text
 from comments import services
 from comments.models import Comment
-from comments.sanitize import has_visible_text
 from tests.comments.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db

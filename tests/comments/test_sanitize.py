@@ -3,7 +3,7 @@ title, mailto, line breaks; and markup declarations shown as text, not swallowed
 
 import pytest
 
-from comments.sanitize import sanitize_comment
+from care2.sanitize import sanitize_comment
 
 
 @pytest.mark.parametrize(

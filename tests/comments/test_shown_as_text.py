@@ -8,9 +8,9 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from care2.sanitize import comment_text, sanitize_comment
 from care2.users.models import Message
 from comments import services
-from comments.sanitize import comment_text, sanitize_comment
 from tests.comments.factories import CommentFactory, TrackingFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from care2.sanitize import has_visible_text, sanitize_comment
 from comments.models import Comment
-from comments.sanitize import has_visible_text, sanitize_comment
 from tests.comments.xss_vectors import VECTORS
 from tests.factories import UserFactory
 

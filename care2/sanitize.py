@@ -1,7 +1,9 @@
-"""Comment text to safe HTML: the one module that imports bleach.
+"""Text members write (comments, petitions and their updates) to safe HTML: the one
+module that imports bleach. It sits in the bottom layer so that comments and petitions,
+which may not import each other, share one set of rules.
 
-Run once, when a comment is saved; pages show the stored result as it is. The rules
-(DESIGN.md section 4): plain text with line breaks kept (the page shows the stored
+Run once, when the text is saved; pages show the stored result as it is. The rules:
+plain text with line breaks kept (the page shows the stored
 newlines with ``white-space: pre-line``, so no ``<br>`` is added); bare URLs become
 links; ``<a href title>`` is the only markup kept, ``href`` only with http, https or
 mailto; every link gets ``rel="nofollow ugc noopener"``; any other tag is escaped and
