@@ -374,6 +374,9 @@ COMMENT_EDIT_MINUTES = env_int("COMMENT_EDIT_MINUTES", 30)
 COMMENT_MAX_DEPTH = env_int("COMMENT_MAX_DEPTH", 8)
 COMMENT_RATE = os.environ.get("COMMENT_RATE", "5/m")
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)
+# E-mails handed to the mailer per round by care2.users.notifications (every
+# notification and confirmation e-mail).
+EMAIL_CHUNK_SIZE = 100
 
 TAGGIT_CASE_INSENSITIVE = True
 

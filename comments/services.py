@@ -19,20 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care2.links import absolute_url
-from care2.mail import EmailMessage
-from care2.mail import send as mail_send
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
-from care2.users.models import Message, User
+from care2.users import notifications
+from care2.users.models import User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import Comment, CommentReport, Tracking, path_segment
-from care2.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
+from comments.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
 
 BODY_MAX_LENGTH = 5000
 EXCERPT_LENGTH = 200
-EMAIL_CHUNK_SIZE = 100
 STOP_TRACKING_SALT = "comments.stop-tracking"
 SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
 EMPTY_MESSAGE = (
@@ -477,9 +475,10 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
     """Deliver one batch of a comment's notifications: a personal message in each
     tracker's inbox and, to those who asked for it, an e-mail. Returns messages created.
 
-    Idempotent per (comment, recipient): the inbox's unique (recipient, key) turns a
-    repeated delivery into a no-op, and only members without the message yet are
-    e-mailed. A comment deleted or removed before this runs notifies nobody.
+    Idempotent per (comment, recipient): the notification kernel skips members whose
+    inbox has the message already (e-mail included), and the inbox's unique
+    (recipient, key) turns a repeated delivery racing past that into a no-op. A comment
+    deleted or removed before this runs notifies nobody.
     """
     comment = (
         Comment.objects.select_related("author", "story")
@@ -488,70 +487,54 @@ def comment_notify_batch(*, comment_id: int, recipient_ids: Sequence[int]) -> in
     )
     if comment is None:
         return 0
-    key = f"comment:{comment.pk}"
     story = comment.story
-    with transaction.atomic():
-        recipients = list(
-            User.objects.filter(
-                pk__in=list(recipient_ids),
-                is_active=True,
-                comment_trackings__story_id=comment.story_id,
-            )
-            .exclude(pk=comment.author_id)
-            .only("pk", "email", "email_on_tracked_comments")
+    # Read inside the kernel's transaction: members still tracking, still active.
+    recipients = (
+        User.objects.filter(
+            pk__in=list(recipient_ids),
+            is_active=True,
+            comment_trackings__story_id=comment.story_id,
         )
-        done = set(
-            Message.objects.filter(
-                key=key, recipient_id__in=[r.pk for r in recipients]
-            ).values_list("recipient_id", flat=True)
+        .exclude(pk=comment.author_id)
+        .only("pk", "email", "email_on_tracked_comments")
+    )
+    subject = f"{comment.author.public_name} commented on “{story.title}”"[:300]
+    # Inbox messages and e-mails are plain text: the comment as its page shows it,
+    # links written out as "text (url)".
+    excerpt = _excerpt(comment_text(comment.body_html))
+    comment_url = f"{story.get_absolute_url()}#{comment.anchor}"
+    stop_urls: dict[int, str] = {}
+
+    def stop_url(recipient: User) -> str:
+        if recipient.pk not in stop_urls:
+            token = stop_tracking_token(member_id=recipient.pk, story_id=story.pk)
+            stop_urls[recipient.pk] = absolute_url(reverse("comments:stop_tracking", args=[token]))
+        return stop_urls[recipient.pk]
+
+    def email(recipient: User) -> notifications.Email | None:
+        if not (recipient.email_on_tracked_comments and recipient.email):
+            return None
+        return notifications.Email(
+            to=recipient.email,
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            body=(
+                f"{comment.author.public_name} commented on “{story.title}”:\n\n"
+                f"{excerpt}\n\nRead the comment: {absolute_url(comment_url)}\n\n"
+                "You get this because you track comments on this story.\n"
+                f"Stop tracking it (one click, no sign-in needed): {stop_url(recipient)}\n"
+            ),
+            headers={
+                "List-Unsubscribe": f"<{stop_url(recipient)}>",
+                # Mail clients' own "unsubscribe" button posts to it (RFC 8058).
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
-        recipients = [r for r in recipients if r.pk not in done]
-        if not recipients:
-            return 0
-        subject = f"{comment.author.public_name} commented on “{story.title}”"[:300]
-        # Inbox messages and e-mails are plain text: the comment as its page shows it,
-        # links written out as "text (url)".
-        excerpt = _excerpt(comment_text(comment.body_html))
-        comment_url = f"{story.get_absolute_url()}#{comment.anchor}"
-        messages, emails = [], []
-        for recipient in recipients:
-            stop_url = absolute_url(
-                reverse(
-                    "comments:stop_tracking",
-                    args=[stop_tracking_token(member_id=recipient.pk, story_id=story.pk)],
-                )
-            )
-            messages.append(
-                Message(
-                    recipient=recipient,
-                    subject=subject,
-                    body=f"{excerpt}\n\nStop tracking this story: {stop_url}",
-                    url=comment_url,
-                    key=key,
-                )
-            )
-            if recipient.email_on_tracked_comments and recipient.email:
-                emails.append(
-                    EmailMessage(
-                        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-                        body=(
-                            f"{comment.author.public_name} commented on “{story.title}”:\n\n"
-                            f"{excerpt}\n\nRead the comment: {absolute_url(comment_url)}\n\n"
-                            "You get this because you track comments on this story.\n"
-                            f"Stop tracking it (one click, no sign-in needed): {stop_url}\n"
-                        ),
-                        to=[recipient.email],
-                        headers={
-                            "List-Unsubscribe": f"<{stop_url}>",
-                            # Mail clients' own "unsubscribe" button posts to it (RFC 8058).
-                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                        },
-                    )
-                )
-        created = Message.objects.bulk_create(messages, ignore_conflicts=True)
-        # Sent inside the transaction: if sending fails, the messages roll back too and
-        # the task's retry delivers both (at least once for e-mail, exactly once for
-        # the inbox).
-        if emails:
-            mail_send(emails, chunk_size=EMAIL_CHUNK_SIZE)
-    return len(created)
+
+    return notifications.notify(
+        key=f"comment:{comment.pk}",
+        recipients=recipients,
+        subject=subject,
+        body=lambda recipient: f"{excerpt}\n\nStop tracking this story: {stop_url(recipient)}",
+        url=comment_url,
+        email=email,
+    )

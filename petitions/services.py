@@ -17,7 +17,6 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.mail import mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Substr
@@ -25,9 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care2.links import absolute_url
-from care2.mail import EmailMessage
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
+from care2.users import notifications
 from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
@@ -429,37 +428,31 @@ def petition_update_notify(*, update_id: int) -> int:
         f"Turn these e-mails off in your settings: {settings_url}\n"
     )
     headers = {"List-Unsubscribe": f"<{settings_url}>"}
+
+    def email(member: User) -> notifications.Email | None:
+        # Every signer gets the inbox message; only active members whose settings say
+        # so get the e-mail.
+        if not (member.is_active and member.email_on_petition_updates and member.email):
+            return None
+        return notifications.Email(
+            to=member.email, subject=mail_subject, body=mail_body, headers=headers
+        )
+
     sent = 0
     for start in range(0, len(member_ids), settings.NOTIFY_BATCH_SIZE):
         chunk = member_ids[start : start + settings.NOTIFY_BATCH_SIZE]
-        with transaction.atomic():
-            done = set(
-                Message.objects.filter(key=key, recipient_id__in=chunk).values_list(
-                    "recipient_id", flat=True
-                )
-            )
-            todo = [member_id for member_id in chunk if member_id not in done]
-            Message.objects.bulk_create(
-                [
-                    Message(
-                        recipient_id=m, subject=subject, body=update.body, url=page_url, key=key
-                    )
-                    for m in todo
-                ],
-                ignore_conflicts=True,
-            )
-            emails = [
-                EmailMessage(subject=mail_subject, body=mail_body, to=[email], headers=headers)
-                for email in User.objects.filter(
-                    pk__in=todo, email_on_petition_updates=True, is_active=True
-                )
-                .exclude(email="")
-                .values_list("email", flat=True)
-            ]
-            # Inside the transaction, as for comment notifications: if sending fails the
-            # messages roll back too, and the retry delivers both.
-            for first in range(0, len(emails), 100):
-                mailers.default.send_messages(emails[first : first + 100])
+        # One transaction per chunk (the kernel's): a failed send rolls back only this
+        # chunk's messages, and the retry skips the chunks already delivered.
+        notifications.notify(
+            key=key,
+            recipients=User.objects.filter(pk__in=chunk).only(
+                "pk", "email", "is_active", "email_on_petition_updates"
+            ),
+            subject=subject,
+            body=update.body,
+            url=page_url,
+            email=email,
+        )
         sent += len(chunk)
     return sent
 

@@ -6,8 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from care2.links import absolute_url
-from care2.mail import EmailMessage
-from care2.mail import send as mail_send
+from care2.users import notifications
 from petitions import services
 from petitions.models import Signature
 
@@ -41,13 +40,14 @@ def send_confirmation_task(signature_id: int) -> bool:
         "days": settings.PETITION_CONFIRM_LINK_DAYS,
         "SITE_NAME": settings.SITE_NAME,
     }
-    mail_send(
+    # One recipient and no inbox message (readers have none): the kernel's e-mail half.
+    notifications.send_emails(
         [
-            EmailMessage(
+            notifications.Email(
+                to=signature.email,
                 subject=f"[{settings.SITE_NAME}] Please confirm your signature: "
                 f"{signature.petition.title}"[:200],
                 body=render_to_string("petitions/email/confirm.txt", context),
-                to=[signature.email],
             )
         ]
     )
