@@ -25,7 +25,7 @@ from care2.users import notifications
 from care2.users.models import User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import Comment, CommentReport, Tracking, path_segment
-from comments.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
+from care2.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
 
