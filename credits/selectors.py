@@ -2,12 +2,11 @@
 
 import datetime
 import zoneinfo
-from dataclasses import dataclass
 
 from django.db.models import Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from care2.charts import DayBar, DayChart, chart_days, day_chart, totals_per_day
 from care2.users.models import User
 from credits.models import Cause, CreditEntry
 
@@ -20,47 +19,20 @@ def member_history(*, member):
     return CreditEntry.objects.filter(member=member).for_history()
 
 
-@dataclass(frozen=True)
-class ChartBar:
-    day: datetime.date
-    credits: int
-    x: float
-    y: float
-    height: float
+class ChartBar(DayBar):
+    """A day's bar: its count is the credits earned that day."""
+
+    @property
+    def credits(self) -> int:
+        return self.count
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A bar chart of credits earned per day, sized for an SVG ``viewBox``."""
-
-    bars: list[ChartBar]
-    total: int
-    peak: int
-    width: int
-    height: int
-    bar_width: float
-    first_day: datetime.date
-    last_day: datetime.date
+class Chart(DayChart):
+    """Credits earned per day (``care2.charts`` lays it out)."""
 
     @property
     def has_credits(self) -> bool:
         return self.total > 0
-
-    @property
-    def axis(self) -> list[datetime.date]:
-        """The dates written under the bars (as HTML, so they stay legible at any width)."""
-        return axis_days(self.first_day, self.last_day)
-
-    @property
-    def busy_bars(self) -> list[ChartBar]:
-        """The days with credits: the rows of the chart's table."""
-        return [bar for bar in self.bars if bar.credits]
-
-
-def axis_days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """First, middle and last day of a chart: three labels fit a 360 px screen."""
-    middle = first + (last - first) / 2
-    return [first, middle, last]
 
 
 def member_zone(member) -> datetime.tzinfo:
@@ -73,48 +45,18 @@ def member_zone(member) -> datetime.tzinfo:
 
 def earned_per_day(*, member, days: int = CHART_DAYS, today: datetime.date | None = None) -> Chart:
     """Credits the member earned (awards and moderator bonuses) on each of the last
-    ``days`` calendar days in the member's time zone, ready to draw. One query.
-
-    Days are calendar days, not spans of 24 hours: the first day starts at local
-    midnight, so a daylight-saving change inside the range moves nothing."""
+    ``days`` calendar days in the member's time zone, ready to draw. One query."""
     tz = member_zone(member) or timezone.get_current_timezone()
     today = today or timezone.localdate(timezone=tz)
-    first_day = today - datetime.timedelta(days=days - 1)
-    since = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
-    rows = (
-        CreditEntry.objects.filter(member=member, created_at__gte=since, earned__gt=0)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .order_by()
-        .values("day")
-        .annotate(credits=Sum("earned"))
+    first_day, since = chart_days(days=days, tz=tz, today=today)
+    per_day = totals_per_day(
+        CreditEntry.objects.filter(member=member, created_at__gte=since, earned__gt=0),
+        field="created_at",
+        value=Sum("earned"),
+        tz=tz,
     )
-    per_day = {row["day"]: row["credits"] for row in rows}
-    width, height, top = 900, 160, 10
-    slot = width / days
-    peak = max(per_day.values(), default=0)
-    bars = []
-    for index in range(days):
-        day = first_day + datetime.timedelta(days=index)
-        credits = per_day.get(day, 0)
-        bar_height = round((height - top) * credits / peak, 1) if peak else 0
-        bars.append(
-            ChartBar(
-                day=day,
-                credits=credits,
-                x=round(index * slot + slot * 0.1, 1),
-                y=round(height - bar_height, 1),
-                height=bar_height,
-            )
-        )
-    return Chart(
-        bars=bars,
-        total=sum(per_day.values()),
-        peak=peak,
-        width=width,
-        height=height,
-        bar_width=round(slot * 0.8, 1),
-        first_day=first_day,
-        last_day=today,
+    return day_chart(
+        per_day, name="credits", first_day=first_day, days=days, bar_type=ChartBar, chart_type=Chart
     )
 
 
