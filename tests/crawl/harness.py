@@ -16,6 +16,7 @@ escaped a second time (a member who typed ``<b>`` still sees ``<b>``: only links
 import datetime
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -38,6 +39,7 @@ ESCAPED_MARKUP = re.compile(
 
 TEXT_TYPES = {"text", "search", "textarea", "tel"}
 NOT_SENT = {"submit", "button", "image", "reset"}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 DATE_NAME = re.compile(r"(date|deadline|until|_at)(_0)?$")
 
 
@@ -315,11 +317,16 @@ class Filler:
                 if f.checked:
                     data.setdefault(f.name, []).append(f.value or "on")
             elif f.tag == "select":
-                chosen = [v for v, selected in f.options if selected]
+                chosen = [v for v, selected in f.options if selected and v]
                 if not chosen and not f.multiple:
+                    # "Choose a category" (an empty value) shows selected: choose one.
                     chosen = [v for v, _ in f.options if v][:1] or [v for v, _ in f.options][:1]
                 data[f.name] = chosen
-            elif f.type == "hidden" or (f.value and f.type != "file"):
+            elif f.type == "hidden" and UUID.fullmatch(f.value):
+                # A one-time key against double submission: a browser gets a new one each
+                # time it shows the form (the same key would return the first result).
+                data.setdefault(f.name, []).append(str(uuid.uuid4()))
+            elif f.type == "hidden" or (f.value.strip() and f.type != "file"):
                 data.setdefault(f.name, []).append(f.value)
             else:
                 data.setdefault(f.name, []).append(self.sensible(f))
@@ -409,12 +416,15 @@ class Crawler:
             [f"/admin/users/user/{pk}/delete/", f"/admin/users/user/{pk}/password/"] if pk else []
         )
         self.skip_selected = {str(pk)} if pk else set()
+        self._markup_reported: set[str] = set()
 
     def _ends_persona(self, url: str) -> bool:
         return any(part in url for part in self.ending)
 
     def _problem(self, line: str) -> None:
-        self.result.problems.append(f"[{self.persona.name}] {line}")
+        line = f"[{self.persona.name}] {line}"
+        if line not in self.result.problems:
+            self.result.problems.append(line)
 
     def _check(self, label: str, response) -> PageParser | None:
         """Record a 5xx or markup shown as text; the parsed page when it is HTML."""
@@ -431,8 +441,12 @@ class Crawler:
             url += "?" + response.request["QUERY_STRING"]
         page = PageParser(url)
         page.feed(response.content.decode(errors="replace"))
-        for snippet in escaped_markup(page.text)[:3]:
-            self._problem(f"{label} shows markup as text: …{snippet}…")
+        shown = escaped_markup(page.text)
+        if shown and url not in self._markup_reported:
+            # Once per page: the same page reached again by another form says nothing new.
+            self._markup_reported.add(url)
+            via = "" if label == f"GET {url}" else f" (after {label})"
+            self._problem(f"GET {url}{via} shows markup as text: …{shown[0]}…")
         return page
 
     def _session_ended(self) -> bool:
