@@ -1,16 +1,15 @@
 """A double click, or Back and resubmit, never posts a comment twice."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from comments.models import Comment
 from comments.services import comment_create
 from stories.models import Story
 from tests.factories import StoryFactory, UserFactory
+from tests.races import race_calls
 
 
 @pytest.mark.django_db
@@ -51,28 +50,14 @@ def test_racing_double_submit_makes_one_comment():
     story = StoryFactory(published=True)
     author = UserFactory()
     key = uuid.uuid4()
-    barrier = threading.Barrier(3)
-    results = []
 
     def post():
-        try:
-            barrier.wait()
-            results.append(
-                comment_create(
-                    author=author,
-                    story=Story.objects.get(pk=story.pk),
-                    body="Racing",
-                    submission_key=key,
-                ).pk
-            )
-        finally:
-            connection.close()
+        return comment_create(
+            author=author, story=Story.objects.get(pk=story.pk), body="Racing", submission_key=key
+        ).pk
 
-    threads = [threading.Thread(target=post) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race_calls([post] * 3)
+    results = [value for kind, value in outcomes if kind == "ok"]
     assert len(set(results)) == 1 and len(results) == 3
     assert Comment.objects.count() == 1
     story.refresh_from_db()

@@ -2,10 +2,8 @@
 decision is audited; the story's comment count always equals its visible comments."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from comments.models import Comment, CommentReport
 from stories.models import Story
 from tests.comments.factories import CommentFactory
 from tests.factories import UserFactory
+from tests.races import race_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -378,23 +377,9 @@ class TestSuspendedMembers:
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentReports:
     def run_together(self, fns):
-        barrier = threading.Barrier(len(fns))
-        errors, results = [], []
-
-        def target(fn):
-            try:
-                barrier.wait()
-                results.append(fn())
-            except services.CommentError as error:
-                errors.append(error.message)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=target, args=(fn,)) for fn in fns]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = race_calls(fns, refused=services.CommentError)
+        results = [value for kind, value in outcomes if kind == "ok"]
+        errors = [value for kind, value in outcomes if kind != "ok"]
         return results, errors
 
     def test_many_members_at_once_hide_once_and_count_once(self):

@@ -1,16 +1,14 @@
 """Racing requests pay once, cap exactly, and never overspend (real PostgreSQL, threads
 with their own connections)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from credits import services
 from credits.models import Cause, CreditEntry
 from credits.services import Action, CreditError, credit_award
+from tests import races
 from tests.credits.factories import CauseFactory
 from tests.factories import StoryFactory, UserFactory
 
@@ -18,28 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(fn, arguments):
-    """Run fn(*args) for each args in parallel threads released together; returns the
-    outcomes as ("ok", value) or ("refused", message)."""
-    barrier = threading.Barrier(len(arguments))
-    outcomes = []
-
-    def run(args):
-        try:
-            barrier.wait()
-            outcomes.append(("ok", fn(*args)))
-        except CreditError as error:
-            outcomes.append(("refused", error.message))
-        except Exception as error:  # surfaced by the assertions below
-            outcomes.append(("error", repr(error)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return races.race(fn, arguments, refused=CreditError)
 
 
 def totals(member):

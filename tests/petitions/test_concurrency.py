@@ -1,13 +1,11 @@
 """Racing signers must never make two signatures for one e-mail or a wrong count."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from care2.users.models import Message
 from petitions import services
 from petitions.models import Petition, Signature
+from tests import races
 from tests.factories import UserFactory
 from tests.petitions.factories import PetitionFactory, SignatureFactory
 
@@ -15,25 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(fn, arguments):
-    """Run fn(*args) for each args in parallel threads, released together."""
-    barrier = threading.Barrier(len(arguments))
-    outcomes = []
-
-    def run(args):
-        try:
-            barrier.wait()
-            outcomes.append(("ok", fn(*args)))
-        except services.PetitionError as error:
-            outcomes.append(("refused", error.message))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return races.race(fn, arguments, refused=services.PetitionError)
 
 
 def fresh(petition):

@@ -1,37 +1,17 @@
 """Two requests racing must never make two rows or a wrong counter."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from stories import services
 from stories.models import Report, Story, Vet
+from tests import races
 from tests.factories import CategoryFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(fn, arguments):
-    """Run fn(*args) for each args in parallel threads, released together."""
-    barrier = threading.Barrier(len(arguments))
-    outcomes = []
-
-    def run(args):
-        try:
-            barrier.wait()
-            outcomes.append(("ok", fn(*args)))
-        except services.StoryError as error:
-            outcomes.append(("refused", error.message))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return races.race(fn, arguments, refused=services.StoryError)
 
 
 def test_same_member_vetting_twice_at_once_makes_one_vet():
