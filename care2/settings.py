@@ -190,13 +190,35 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = "UTC"
+# Every periodic task; `beat` runs exactly one copy of this schedule.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "care2.outbox_sweep_task", "schedule": 30},
     "stories-expire-newly-submitted": {
         "task": "stories.tasks.expire_newly_submitted_task",
         "schedule": 60 * 60,
     },
+    "petitions-close-past-deadline": {
+        "task": "petitions.tasks.close_past_deadline_task",
+        "schedule": 5 * 60,
+    },
+    "petitions-delete-unconfirmed": {
+        "task": "petitions.tasks.delete_unconfirmed_task",
+        "schedule": 60 * 60,
+    },
+    "petitions-resend-confirmations": {
+        "task": "petitions.tasks.confirmations_resend_task",
+        "schedule": 60,
+    },
+    "petitions-erase-emails": {
+        "task": "petitions.tasks.erase_emails_task",
+        "schedule": 6 * 60 * 60,
+    },
 }
+# Comment notification tasks go to this queue when set (a worker pool of their own for
+# the fan-out; the real-worker test uses a queue per run); empty: the default queue.
+COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")
+if COMMENTS_TASK_QUEUE:
+    CELERY_TASK_ROUTES = {"comments.tasks.*": {"queue": COMMENTS_TASK_QUEUE}}
 
 # --- Users and accounts ------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -361,25 +383,7 @@ RATELIMIT_VIEW = "care2.views.ratelimited"
 # With Redis down, rate limits let requests through rather than refuse every member.
 RATELIMIT_FAIL_OPEN = True
 
-# --- Product rules (data, not code) ------------------------------------------------
-STORY_PROMOTE_AT_VETS = env_int("STORY_PROMOTE_AT_VETS", 5)
-STORY_NEWLY_SUBMITTED_DAYS = env_int("STORY_NEWLY_SUBMITTED_DAYS", 7)
-STORY_HIDE_AT_REPORTS = env_int("STORY_HIDE_AT_REPORTS", 3)
-STORY_DUPLICATE_URL_DAYS = env_int("STORY_DUPLICATE_URL_DAYS", 30)
-READER_PAGE_CACHE_SECONDS = env_int("READER_PAGE_CACHE_SECONDS", 60)
-API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
-API_RATE = os.environ.get("API_RATE", "60/m")
-STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
-COMMENT_EDIT_MINUTES = env_int("COMMENT_EDIT_MINUTES", 30)
-COMMENT_MAX_DEPTH = env_int("COMMENT_MAX_DEPTH", 8)
-COMMENT_RATE = os.environ.get("COMMENT_RATE", "5/m")
-NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)
-# E-mails handed to the mailer per round by care2.users.notifications (every
-# notification and confirmation e-mail).
-EMAIL_CHUNK_SIZE = 100
-
-TAGGIT_CASE_INSENSITIVE = True
-
+# --- Logging -----------------------------------------------------------------------
 # One JSON line per request and per task in production; plain text with DEBUG.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
@@ -401,21 +405,35 @@ LOGGING = {
     },
 }
 
-# --- comments (issue 3) ------------------------------------------------------------
+# The product's rules below are data, not code: each is read where it applies.
+
+# --- Caching of readers' pages and the open-data API --------------------------------
+READER_PAGE_CACHE_SECONDS = env_int("READER_PAGE_CACHE_SECONDS", 60)
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+API_RATE = os.environ.get("API_RATE", "60/m")
+
+# --- Stories ------------------------------------------------------------------------
+STORY_PROMOTE_AT_VETS = env_int("STORY_PROMOTE_AT_VETS", 5)
+STORY_NEWLY_SUBMITTED_DAYS = env_int("STORY_NEWLY_SUBMITTED_DAYS", 7)
+STORY_HIDE_AT_REPORTS = env_int("STORY_HIDE_AT_REPORTS", 3)
+STORY_DUPLICATE_URL_DAYS = env_int("STORY_DUPLICATE_URL_DAYS", 30)
+STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
+TAGGIT_CASE_INSENSITIVE = True
+
+# --- Comments (their notification queue is under Celery) -----------------------------
+COMMENT_EDIT_MINUTES = env_int("COMMENT_EDIT_MINUTES", 30)
+COMMENT_MAX_DEPTH = env_int("COMMENT_MAX_DEPTH", 8)
+COMMENT_RATE = os.environ.get("COMMENT_RATE", "5/m")
 # Members' reports that hide a comment until a moderator restores or removes it.
 COMMENT_HIDE_AT_REPORTS = env_int("COMMENT_HIDE_AT_REPORTS", 3)
-# Comment notification tasks go to this queue when set (a worker pool of their own for
-# the fan-out; the real-worker test uses a queue per run); empty: the default queue.
-COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")
-if COMMENTS_TASK_QUEUE:
-    CELERY_TASK_ROUTES = {
-        **globals().get("CELERY_TASK_ROUTES", {}),
-        "comments.tasks.*": {"queue": COMMENTS_TASK_QUEUE},
-    }
 
-# --- credits (issue 4) -------------------------------------------------------------
+# --- Notifications (inbox messages and e-mail copies) --------------------------------
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)
+# E-mails handed to the mailer per round by care2.users.notifications (every
+# notification and confirmation e-mail).
+EMAIL_CHUNK_SIZE = 100
 
-# --- petitions (issue 5) -----------------------------------------------------------
+# --- Petitions (their periodic tasks are under Celery) -------------------------------
 # Days after a petition closes before its signers' e-mail addresses are erased (the count,
 # the country and the name as shown stay).
 PETITION_ERASE_EMAILS_AFTER_DAYS = env_int("PETITION_ERASE_EMAILS_AFTER_DAYS", 180)
@@ -431,28 +449,8 @@ PETITION_DEFAULT_GOAL = env_int("PETITION_DEFAULT_GOAL", 1000)
 PETITION_IMAGE_MAX_BYTES = env_int("PETITION_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 PETITION_IMAGE_MAX_PIXELS = env_int("PETITION_IMAGE_MAX_PIXELS", 40_000_000)
 PETITIONS_PER_PAGE = env_int("PETITIONS_PER_PAGE", 20)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "petitions-close-past-deadline": {
-            "task": "petitions.tasks.close_past_deadline_task",
-            "schedule": 5 * 60,
-        },
-        "petitions-delete-unconfirmed": {
-            "task": "petitions.tasks.delete_unconfirmed_task",
-            "schedule": 60 * 60,
-        },
-        "petitions-resend-confirmations": {
-            "task": "petitions.tasks.confirmations_resend_task",
-            "schedule": 60,
-        },
-        "petitions-erase-emails": {
-            "task": "petitions.tasks.erase_emails_task",
-            "schedule": 6 * 60 * 60,
-        },
-    }
-)
 
-# --- members and moderators (issue 6) ----------------------------------------------
+# --- Members ------------------------------------------------------------------------
 NEW_MEMBER_HOURS = env_int("NEW_MEMBER_HOURS", 24)
 NEW_MEMBER_MAX_STORIES = env_int("NEW_MEMBER_MAX_STORIES", 3)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
