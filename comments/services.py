@@ -14,18 +14,19 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
+from care2.reports import Reportable, report_file
+from care2.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
 from care2.users import notifications
 from care2.users.models import User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import Comment, CommentReport, Tracking, path_segment
-from care2.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
 
@@ -372,46 +373,36 @@ def comment_reports_dismiss(
 # --- reporting ----------------------------------------------------------------------
 
 
+#: How comments are reported (care2.reports): by anyone but their author while they are
+#: on the site (shown, or hidden by reports); COMMENT_HIDE_AT_REPORTS reports take one
+#: out of the thread until a moderator decides, unless a moderator already kept it.
+COMMENT_REPORTS = Reportable(
+    model=Comment,
+    report_model=CommentReport,
+    item_field="comment",
+    author_field="author",
+    reportable=Q(status__in=[Comment.Status.VISIBLE, Comment.Status.HIDDEN]),
+    hideable=Q(status=Comment.Status.VISIBLE, reviewed_at__isnull=True),
+    hide=lambda: {"status": Comment.Status.HIDDEN, "hidden_at": timezone.now()},
+    hide_at=lambda: settings.COMMENT_HIDE_AT_REPORTS,
+    error=CommentError,
+    own_message="You can't report your own comment; you can delete it.",
+    duplicate_message="You have already reported this comment. Thank you.",
+    gone_message="This comment is no longer on the site.",
+    suspended_message=SUSPENDED_MESSAGE,
+)
+
+
 def comment_report(*, member: User, comment: Comment, reason: str, note: str = "") -> CommentReport:
-    """A member reports a problem with a comment (once per comment). At
-    COMMENT_HIDE_AT_REPORTS reports the comment leaves the thread until a moderator
-    decides, unless a moderator already decided to keep it."""
-    if member.is_suspended:
-        raise CommentError(SUSPENDED_MESSAGE)
-    if reason not in CommentReport.Reason.values:
-        raise CommentError("Choose a reason for your report.")
-    if comment.author_id == member.pk:
-        raise CommentError("You can't report your own comment; you can delete it.")
+    """A member reports a problem with a comment, under the one rule of care2.reports
+    (the member can act, not their own comment, once each). A comment the reports hide
+    leaves the thread: the story counts one visible comment less."""
     with transaction.atomic():
-        # Lock the comment first: reports of one comment queue here, so the count and
-        # the hiding below see each other's writes.
-        current = (
-            Comment.objects.select_for_update()
-            .filter(pk=comment.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
-        if current not in (Comment.Status.VISIBLE, Comment.Status.HIDDEN):
-            raise CommentError("This comment is no longer on the site.")
-        try:
-            with transaction.atomic():
-                report = CommentReport.objects.create(
-                    comment=comment, member=member, reason=reason, note=note.strip()[:300]
-                )
-        except IntegrityError:
-            raise CommentError("You have already reported this comment. Thank you.") from None
-        Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
-        hidden = Comment.objects.filter(
-            pk=comment.pk,
-            status=Comment.Status.VISIBLE,
-            reviewed_at__isnull=True,
-            report_count__gte=max(1, settings.COMMENT_HIDE_AT_REPORTS),
-        ).update(status=Comment.Status.HIDDEN, hidden_at=timezone.now())
-        if hidden:
+        filed = report_file(COMMENT_REPORTS, member=member, item=comment, reason=reason, note=note)
+        if filed.hidden:
             Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
             pages_changed()
-    comment.refresh_from_db(fields=["report_count", "status", "hidden_at"])
-    return report
+    return filed.report
 
 
 # --- tracking -----------------------------------------------------------------------

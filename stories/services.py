@@ -12,10 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from care2.pagecache import pages_changed
+from care2.reports import Reportable, report_file
 from care2.users.models import User
 from care2.users.services import audit_record_many
 from credits.services import Action, credit_award, credit_reverse
@@ -146,29 +147,33 @@ def story_vet(*, member: User, story: Story) -> Vet:
     return vet
 
 
+#: How stories are reported (care2.reports): by anyone but their submitter while they
+#: are on the site (shown, or hidden until a moderator decides, like comments);
+#: STORY_HIDE_AT_REPORTS reports hide one until a moderator decides.
+STORY_REPORTS = Reportable(
+    model=Story,
+    report_model=Report,
+    item_field="story",
+    author_field="submitter",
+    reportable=Q(status__in=[Story.Status.NEW, Story.Status.PUBLISHED, Story.Status.HIDDEN]),
+    hideable=Q(status__in=[Story.Status.NEW, Story.Status.PUBLISHED], reviewed_at__isnull=True),
+    hide=lambda: {"status": Story.Status.HIDDEN},
+    hide_at=lambda: settings.STORY_HIDE_AT_REPORTS,
+    error=StoryError,
+    own_message="You can't report your own story.",
+    duplicate_message="You have already reported this story.",
+    gone_message="This story is no longer on the site.",
+)
+
+
 def story_report(*, member: User, story: Story, reason: str, note: str = "") -> Report:
-    """Report a problem with a story; STORY_HIDE_AT_REPORTS reports hide it until a
+    """Report a problem with a story, under the one rule of care2.reports (the member can
+    act, not their own story, once each); STORY_HIDE_AT_REPORTS reports hide it until a
     moderator decides."""
-    if reason not in Report.Reason.values:
-        raise StoryError("Choose a reason for your report.")
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                report = Report.objects.create(
-                    member=member, story=story, reason=reason, note=note.strip()[:300]
-                )
-        except IntegrityError:
-            raise StoryError("You have already reported this story.") from None
-        Story.objects.filter(pk=story.pk).update(report_count=F("report_count") + 1)
-        Story.objects.filter(
-            pk=story.pk,
-            status__in=[Story.Status.NEW, Story.Status.PUBLISHED],
-            reviewed_at__isnull=True,
-            report_count__gte=settings.STORY_HIDE_AT_REPORTS,
-        ).update(status=Story.Status.HIDDEN)
+        filed = report_file(STORY_REPORTS, member=member, item=story, reason=reason, note=note)
         pages_changed()
-    story.refresh_from_db(fields=["report_count", "status"])
-    return report
+    return filed.report
 
 
 @dataclass(frozen=True)
