@@ -19,7 +19,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint format venv services chromium axe migrate demo check-migrations bench bench-petitions worker
+.PHONY: help run test lint format venv services chromium axe migrate demo check-migrations check-layers bench bench-petitions worker
 
 help:
 	@echo "make run    - set up and serve the site with demo content at http://$(HOST):$(PORT)"
@@ -87,6 +87,12 @@ check-migrations: venv
 CLOCK_INSTANT ?= 2026-03-09T04:01:00Z
 CLOCK_MARKERS := not e2e and not journey and not worker and not slow and not real_clock
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1
+
+# The layer picture (README, Architecture): imports by import-linter (pyproject.toml),
+# templates and string references by .ci/check_layers.py.
+check-layers: venv
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) .ci/check_layers.py
 
 test: venv chromium services axe
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

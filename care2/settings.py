@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "care2.context_processors.site",
                 "care2.users.context_processors.member_rights",
+                "care2.users.context_processors.inbox",
                 "stories.context_processors.categories",
             ],
             "builtins": ["care2.templatetags.care2_tags", "django.templatetags.static"],

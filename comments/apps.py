@@ -5,4 +5,6 @@ class CommentsConfig(AppConfig):
     name = "comments"
 
     def ready(self):
-        from comments import signals  # noqa: F401  (connects the receivers)
+        from comments import panels, signals  # noqa: F401  (connects the receivers)
+
+        panels.register()  # story page, profile and settings panels; the demo

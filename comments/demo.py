@@ -143,3 +143,22 @@ def load(*, stdout) -> None:
             )
             created += 1
     stdout.write(f"Comments: {created} created, {Comment.objects.count()} in all.")
+
+
+def credit_awards():
+    """What the demo's comments earn (credits.demo pays them through the ledger).
+    Comments removed by a moderator never keep credits; deleted by their author do."""
+    from credits.models import Action
+
+    for comment in (
+        Comment.objects.exclude(status="removed")
+        .select_related("author")
+        .order_by("created_at", "pk")
+    ):
+        yield {
+            "member": comment.author,
+            "action": Action.COMMENT,
+            "target": comment,
+            "key": f"comment:{comment.pk}",
+            "at": comment.created_at,
+        }

@@ -2,15 +2,18 @@
 comments earned (paid through the ledger's own award path, so the keys make a second
 run pay nothing), and one redemption by the demo member.
 
-The stories and comments models are looked up by name: credits imports neither app.
+Credits sit below the apps whose activity earns them: each of those registers what its
+demo activity earns (``register_awards``, from its ``AppConfig.ready()``), so credits names
+none of them.
 """
 
-from django.apps import apps
+from collections.abc import Callable, Iterable
+
 from django.db import transaction
 
 from care2.users.models import User
 from credits import services
-from credits.models import Action, Cause
+from credits.models import Cause
 
 DEMO_MEMBER_EMAIL = "demo@care2.example"
 
@@ -53,11 +56,13 @@ CAUSES = [
 ]
 
 
-def _model(app_label: str, name: str):
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
+# (order, source): each source yields the keyword arguments of one award
+# (member, action, target, key, at) for the demo activity of its app.
+AWARD_SOURCES: dict[str, tuple[int, Callable[[], Iterable[dict]]]] = {}
+
+
+def register_awards(name: str, source: Callable[[], Iterable[dict]], *, order: int) -> None:
+    AWARD_SOURCES[name] = (order, source)
 
 
 def _award(*, member, action, target, key, at) -> bool:
@@ -79,31 +84,9 @@ def load(*, stdout) -> None:
         )
 
     paid = 0
-    Vet = _model("stories", "Vet")
-    if Vet is not None:
-        for vet in Vet.objects.select_related("member").order_by("created_at", "pk"):
-            paid += _award(
-                member=vet.member,
-                action=Action.VET_NEW if vet.while_newly_submitted else Action.VET_OTHER,
-                target=vet,
-                key=f"vet:{vet.member_id}:{vet.story_id}",
-                at=vet.created_at,
-            )
-    Comment = _model("comments", "Comment")
-    if Comment is not None:
-        # Comments removed by a moderator never keep credits; deleted by their author do.
-        for comment in (
-            Comment.objects.exclude(status="removed")
-            .select_related("author")
-            .order_by("created_at", "pk")
-        ):
-            paid += _award(
-                member=comment.author,
-                action=Action.COMMENT,
-                target=comment,
-                key=f"comment:{comment.pk}",
-                at=comment.created_at,
-            )
+    for _order, source in sorted(AWARD_SOURCES.values(), key=lambda item: item[0]):
+        for award in source():
+            paid += _award(**award)
 
     redeemed = 0
     demo = User.objects.filter(email=DEMO_MEMBER_EMAIL).first()

@@ -10,3 +10,7 @@ class PetitionsConfig(AppConfig):
         from petitions.sitemaps import PetitionSitemap
 
         register("petitions", PetitionSitemap)
+
+        from petitions import panels
+
+        panels.register()  # story page and profile panels; the demo

@@ -10,3 +10,7 @@ class StoriesConfig(AppConfig):
 
         register("stories", StorySitemap)
         register("categories", CategorySitemap)
+
+        from stories import panels
+
+        panels.register()  # the profile's stories, links, the demo (care2.panels, care2.demo)

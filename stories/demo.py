@@ -459,3 +459,17 @@ def load(*, stdout) -> None:
     if created:
         stories_reindex()
     stdout.write(f"Stories: {created} created, {Story.objects.count()} in all.")
+
+
+def credit_awards():
+    """What the demo's vets earn (credits.demo pays them through the ledger)."""
+    from credits.models import Action
+
+    for vet in Vet.objects.select_related("member").order_by("created_at", "pk"):
+        yield {
+            "member": vet.member,
+            "action": Action.VET_NEW if vet.while_newly_submitted else Action.VET_OTHER,
+            "target": vet,
+            "key": f"vet:{vet.member_id}:{vet.story_id}",
+            "at": vet.created_at,
+        }

@@ -89,3 +89,29 @@ def avatar(user, size: int = 64):
         image = user.avatar_small if size <= 64 and user.avatar_small else user.avatar
     hue = (user.pk or 0) * 47 % 360 if user is not None else 0
     return {"member": user, "image": image, "size": size, "hue": hue}
+
+
+@register.simple_tag(takes_context=True)
+def panels(context, slot: str, obj) -> str:
+    """The panels upper apps registered for ``slot`` of this page (care2.panels), each
+    rendered like an inclusion tag: its template with the context its function gives."""
+    from care2 import panels as registry
+
+    parts = []
+    csrf_token = context.get("csrf_token")
+    for panel in registry.panels(slot):
+        panel_context = context.new(panel.context(context, obj))
+        if csrf_token is not None:
+            panel_context["csrf_token"] = csrf_token
+        snippet = context.template.engine.get_template(panel.template)
+        parts.append(snippet.render(panel_context).strip())
+    return mark_safe("\n\n  ".join(parts))
+
+
+@register.simple_tag
+def site_link(name: str) -> str:
+    """A page of an upper app that a lower page links to, by the name the upper app
+    registered (care2.panels.register_link); "" when none did."""
+    from care2 import panels as registry
+
+    return registry.link(name)

@@ -86,5 +86,5 @@ def account_delete(request):
         messages.success(
             request, "Your account is deleted. Thank you for being part of the network."
         )
-        return redirect("stories:front")
+        return redirect("/")  # the front page
     return render(request, "users/account_delete.html", {"form": form})

@@ -9,43 +9,15 @@ from care2.users import services
 from care2.users.models import Message, User
 
 INBOX_PAGE_SIZE = 50
-PROFILE_STORIES_PER_PAGE = 20
-PROFILE_STORIES_PARAM = "stories"
 
 
 def profile(request, pk):
-    """A member's public page: public name, number, avatar, bio, member since, their
-    stories and comments (each paged on its own). A suspended member's page still
-    shows; a closed account's does not."""
+    """A member's public page: public name, number, avatar, bio, member since, and the
+    panels the apps above register (their stories, comments, petitions: care2.panels),
+    each paged on its own. A suspended member's page still shows; a closed account's
+    does not."""
     member = get_object_or_404(User, pk=pk, is_active=True)
-    # Through the reverse relation: care2.users sits below stories (DESIGN.md section 3).
-    stories = (
-        member.stories.filter(status__in=["published", "new"])
-        .select_related("category")
-        .defer("summary", "search_vector")
-        .order_by("-created_at", "-id")
-    )
-    page = Paginator(stories, PROFILE_STORIES_PER_PAGE).get_page(
-        request.GET.get(PROFILE_STORIES_PARAM)
-    )
-    context = {
-        "member": member,
-        "stories_page": page,
-        "stories_previous_url": _page_url(request, PROFILE_STORIES_PARAM, page.number - 1)
-        if page.has_previous()
-        else "",
-        "stories_next_url": _page_url(request, PROFILE_STORIES_PARAM, page.number + 1)
-        if page.has_next()
-        else "",
-    }
-    return render(request, "users/profile.html", context)
-
-
-def _page_url(request, param: str, number: int) -> str:
-    """This page's URL with one page parameter changed (the other lists keep theirs)."""
-    query = request.GET.copy()
-    query[param] = number
-    return f"?{query.urlencode()}#stories"
+    return render(request, "users/profile.html", {"member": member})
 
 
 @login_required
