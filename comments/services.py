@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -286,11 +285,6 @@ def comments_remove(
                 action="remove comment",
                 targets=comments,
                 reason=Comment.RemovalReason(reason).label + (f": {note}" if note else ""),
-            )
-            LogEntry.objects.log_actions(
-                user_id=moderator.pk,
-                queryset=comments,
-                action_flag=CHANGE,
                 change_message=f"Removed by moderator: {Comment.RemovalReason(reason).label}"
                 + (f" ({note})" if note else ""),
             )

@@ -42,6 +42,7 @@ class CreditRuleAdmin(admin.ModelAdmin):
                 action="change credit rule" if change else "add credit rule",
                 target=obj,
                 reason="; ".join(changes),
+                admin_log=False,  # the change form logs this save itself
             )
 
 
@@ -105,6 +106,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
             action="adjust credits",
             target=entry,
             reason=f"{entry.amount:+d} for member {entry.member_id}: {entry.note}",
+            admin_log=False,  # the add form logs this save itself
         )
         obj.__dict__.update(entry.__dict__)
 

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
@@ -10,12 +9,6 @@ from petitions import selectors, services
 from petitions.models import Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
 from petitions.text import sanitize_text
-
-
-def _log(request, queryset, message):
-    LogEntry.objects.log_actions(
-        user_id=request.user.pk, queryset=queryset, action_flag=CHANGE, change_message=message
-    )
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -132,7 +125,6 @@ class PetitionAdmin(admin.ModelAdmin):
             return
         ids = list(queryset.values_list("pk", flat=True))
         result = services.petitions_hide(petition_ids=ids, reason=reason, by=request.user)
-        _log(request, Petition.objects.filter(pk__in=ids), f"hidden by moderator: {reason}")
         self.message_user(
             request,
             ngettext("%(count)d petition hidden.", "%(count)d petitions hidden.", result.changed)
@@ -146,7 +138,6 @@ class PetitionAdmin(admin.ModelAdmin):
         result = services.petitions_unhide(
             petition_ids=ids, by=request.user, reason=self._reason(request)
         )
-        _log(request, Petition.objects.filter(pk__in=ids), "shown again by moderator")
         self.message_user(
             request,
             ngettext(
@@ -164,7 +155,6 @@ class PetitionAdmin(admin.ModelAdmin):
         result = services.petitions_close(
             petition_ids=ids, by=request.user, reason=self._reason(request)
         )
-        _log(request, Petition.objects.filter(pk__in=ids), "closed by moderator")
         self.message_user(
             request,
             ngettext("%(count)d petition closed.", "%(count)d petitions closed.", result.changed)

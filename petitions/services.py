@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -677,15 +676,9 @@ def signatures_invalidate(*, signature_ids, by: User | None = None, reason: str 
                 "pk", "title"
             ),
             reason=f"{len(rows)} signature(s)" + (f": {reason}" if reason else ""),
+            change_message=f"Invalidated {len(rows)} signature(s)"
+            + (f": {reason}" if reason else ""),
         )
-        if by is not None:
-            message = f"Invalidated {len(rows)} signature(s)" + (f": {reason}" if reason else "")
-            LogEntry.objects.log_actions(
-                user_id=by.pk,
-                queryset=Petition.objects.filter(pk__in=list({r[1] for r in rows})),
-                action_flag=CHANGE,
-                change_message=message,
-            )
     return len(rows)
 
 

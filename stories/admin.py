@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.translation import ngettext
 
 from care2.admin import ReasonActionForm, action_reason
@@ -38,12 +37,6 @@ class ReportInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-def _log(request, queryset, message):
-    LogEntry.objects.log_actions(
-        user_id=request.user.pk, queryset=queryset, action_flag=CHANGE, change_message=message
-    )
 
 
 @admin.register(Story)
@@ -86,12 +79,8 @@ class StoryAdmin(admin.ModelAdmin):
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))
         reason = action_reason(request)
+        # The service writes the audit entries and the admin's history of each story.
         result = service(story_ids=ids, by=request.user, reason=reason)
-        _log(
-            request,
-            Story.objects.filter(pk__in=ids),
-            f"{verb} by moderator" + (f": {reason}" if reason else ""),
-        )
         self.message_user(
             request,
             ngettext("%(count)d story %(verb)s.", "%(count)d stories %(verb)s.", result.changed)

@@ -3,6 +3,7 @@
 import datetime
 
 from allauth.account.models import EmailAddress
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,22 +29,35 @@ def messages_mark_all_read(*, user: User) -> int:
     )
 
 
-def audit_record(*, actor, action: str, target, reason: str = "") -> AuditEntry:
-    """Write one audit entry for a moderator action (who, what, when, why)."""
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+def audit_record(
+    *, actor, action: str, target, reason: str = "", change_message: str = "", admin_log=True
+) -> AuditEntry:
+    """Write one moderator decision to the audit trail and the admin's history (see
+    ``audit_record_many``)."""
+    return audit_record_many(
+        actor=actor,
         action=action,
-        target_type=f"{target._meta.app_label}.{target._meta.model_name}",
-        target_id=str(target.pk),
-        target_repr=str(target)[:300],
+        targets=[target],
         reason=reason,
-    )
+        change_message=change_message,
+        admin_log=admin_log,
+    )[0]
 
 
-def audit_record_many(*, actor, action: str, targets, reason: str = "") -> int:
-    entries = [
+def audit_record_many(
+    *, actor, action: str, targets, reason: str = "", change_message: str = "", admin_log=True
+) -> list[AuditEntry]:
+    """The one audit call of every moderator decision (stories, comments, petitions,
+    members, credits): an audit entry per target (who, what, when, why) and, when a
+    person decided, the matching entry in the admin's history of each target (Django's
+    ``LogEntry``), in the caller's transaction. ``change_message`` words the history
+    entry (default: the action and the reason); ``admin_log=False`` when the admin
+    already logs the same save itself (its add and change forms do)."""
+    targets = list(targets)
+    actor = actor if actor is not None and actor.is_authenticated else None
+    entries = AuditEntry.objects.bulk_create(
         AuditEntry(
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=actor,
             action=action,
             target_type=f"{t._meta.app_label}.{t._meta.model_name}",
             target_id=str(t.pk),
@@ -51,9 +65,16 @@ def audit_record_many(*, actor, action: str, targets, reason: str = "") -> int:
             reason=reason,
         )
         for t in targets
-    ]
-    AuditEntry.objects.bulk_create(entries)
-    return len(entries)
+    )
+    if admin_log and actor is not None and targets:
+        LogEntry.objects.log_actions(
+            user_id=actor.pk,
+            queryset=targets,
+            action_flag=CHANGE,
+            change_message=change_message
+            or action[:1].upper() + action[1:] + (f": {reason}" if reason else ""),
+        )
+    return entries
 
 
 @transaction.atomic
