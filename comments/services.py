@@ -2,7 +2,8 @@
 
 Views, admin actions, the demo and Celery tasks all call these. ``Story.comment_count``
 counts *visible* comments (what the thread shows; deleted and removed ones do not
-count), and changes with F() in the transaction that adds or hides the comment.
+count), and changes only through ``stories.services.story_comment_count_add`` (F(), in
+the transaction that adds or hides the comment).
 Every moderator decision (remove, restore, dismiss reports) writes an audit entry.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import Comment, CommentReport, Tracking, path_segment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
+from stories.services import story_comment_count_add
 
 BODY_MAX_LENGTH = 5000
 EXCERPT_LENGTH = 200
@@ -132,9 +134,7 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
     with transaction.atomic():
         # The conditional UPDATE both counts the comment and refuses a story that stopped
         # being published since the page was shown (it rolls the comment back).
-        counted = Story.objects.filter(pk=story.pk, status=Story.Status.PUBLISHED).update(
-            comment_count=F("comment_count") + 1
-        )
+        counted = story_comment_count_add(story_id=story.pk, delta=1, published_only=True)
         if not counted:
             raise CommentError("Comments are open on published stories only.")
         comment = Comment.objects.create(
@@ -191,6 +191,8 @@ def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
         raise CommentError("You can only edit your own comments.")
     if editor.is_suspended:
         raise CommentError(SUSPENDED_MESSAGE)
+    if not user_has_verified_email(editor):
+        raise CommentError("Please verify your e-mail address before you edit a comment.")
     text = _clean_body(body)
     if text == comment.body:
         return comment
@@ -221,7 +223,7 @@ def comment_delete(*, comment: Comment, member: User) -> Comment:
         )
         if not changed:
             raise CommentError("This comment was already deleted or removed.")
-        Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
+        story_comment_count_add(story_id=comment.story_id, delta=-1)
         pages_changed()
     comment.status, comment.deleted_at = Comment.Status.DELETED, now
     return comment
@@ -261,9 +263,7 @@ def comments_remove(
         )
         for comment in comments:
             if comment.is_visible:
-                Story.objects.filter(pk=comment.story_id).update(
-                    comment_count=F("comment_count") - 1
-                )
+                story_comment_count_add(story_id=comment.story_id, delta=-1)
             comment.status = Comment.Status.REMOVED
             comment.removed_at, comment.removed_by = now, moderator
             comment.removal_reason, comment.removal_note = reason, note
@@ -325,9 +325,7 @@ def _decide(
             comments = [c for c in comments if c.report_count > 0 and c.reviewed_at is None]
         for comment in comments:
             if comment.is_hidden:
-                Story.objects.filter(pk=comment.story_id).update(
-                    comment_count=F("comment_count") + 1
-                )
+                story_comment_count_add(story_id=comment.story_id, delta=1)
             comment.status, comment.reviewed_at = Comment.Status.VISIBLE, now
             comment.save(update_fields=["status", "reviewed_at"])
         if comments:
@@ -394,7 +392,7 @@ def comment_report(*, member: User, comment: Comment, reason: str, note: str = "
     with transaction.atomic():
         filed = report_file(COMMENT_REPORTS, member=member, item=comment, reason=reason, note=note)
         if filed.hidden:
-            Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
+            story_comment_count_add(story_id=comment.story_id, delta=-1)
             pages_changed()
     return filed.report
 

@@ -99,6 +99,8 @@ def _lock_member(member_id: int) -> None:
 
 
 def _move_member(member_id: int | None, *, amount: int, earned: int) -> None:
+    """The one place a member's cached ``credits_balance`` and ``credits_earned`` change
+    with the ledger: F() in the transaction that appends the entry."""
     if member_id is None:
         return
     User.objects.filter(pk=member_id).update(
@@ -303,9 +305,7 @@ def cause_redeem(*, member, cause: Cause, token: str) -> CreditEntry:
                 **_target_fields(cause),
             )
             entry.save()
-            User.objects.filter(pk=member.pk).update(
-                credits_balance=F("credits_balance") - cause.cost
-            )
+            _move_member(member.pk, amount=-cause.cost, earned=0)
     except IntegrityError:
         # The constraints behind the checks above: a balance below zero, a stock overrun.
         raise CreditError(

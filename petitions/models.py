@@ -10,10 +10,25 @@ from petitions.countries import country_name
 from stories.models import Category, Story
 
 
+def petition_moderator(user) -> bool:
+    """May change petitions, so opens hidden ones too."""
+    return user.has_perm("petitions.change_petition")
+
+
 class PetitionQuerySet(models.QuerySet):
     def visible(self):
         """Petitions a reader may open: not hidden by a moderator."""
         return self.filter(hidden_at__isnull=True)
+
+    def visible_to(self, user):
+        """Petitions ``user`` may open: those not hidden, a hidden one to its creator, and
+        every one to a moderator (who may change petitions). ``Petition.is_visible_to``
+        is this rule for one petition."""
+        if not user.is_authenticated:
+            return self.visible()
+        if petition_moderator(user):
+            return self.all()
+        return self.filter(models.Q(hidden_at__isnull=True) | models.Q(creator=user))
 
     def open(self):
         return self.visible().filter(status=Petition.Status.OPEN)
@@ -125,6 +140,14 @@ class Petition(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    def is_visible_to(self, user) -> bool:
+        """Whether ``Petition.objects.visible_to(user)`` holds this petition, for one
+        already loaded: the permission is looked up only for a hidden petition that is
+        not the member's own."""
+        if not self.is_hidden:
+            return True
+        return user.is_authenticated and (user.pk == self.creator_id or petition_moderator(user))
 
     @property
     def is_victory(self) -> bool:

@@ -35,15 +35,6 @@ def _get_petition(pk) -> Petition:
     return get_object_or_404(Petition.objects.select_related("category", "creator", "story"), pk=pk)
 
 
-def _can_see(request, petition: Petition) -> bool:
-    if not petition.is_hidden:
-        return True
-    user = request.user
-    return user.is_authenticated and (
-        user.pk == petition.creator_id or user.has_perm("petitions.change_petition")
-    )
-
-
 def _gone(request, petition: Petition):
     return render(request, "petitions/petition_gone.html", {"petition": petition}, status=404)
 
@@ -161,7 +152,7 @@ def embed_code(request, petition) -> str:
 def petition_detail(request, pk, slug):
     """The petition page: the count, progress, chart, signers, comments, updates, sign form."""
     petition = _get_petition(pk)
-    if not _can_see(request, petition):
+    if not petition.is_visible_to(request.user):
         return _gone(request, petition)
     if slug != petition.slug:
         return redirect(petition, permanent=True)
@@ -179,7 +170,7 @@ def petition_sign(request, pk):
     # The hot path: one narrow read of the petition (a refusal re-renders the page, which
     # loads the rest lazily).
     petition = get_object_or_404(Petition.objects.only(*SIGN_FIELDS), pk=pk)
-    if not _can_see(request, petition) or petition.is_hidden:
+    if petition.is_hidden:  # seen by its creator and moderators, signed by nobody
         return _gone(request, petition)
     is_member = request.user.is_authenticated
     form = MemberSignForm(request.POST) if is_member else ReaderSignForm(request.POST)
@@ -228,7 +219,7 @@ def petition_sign(request, pk):
 def petition_check_email(request, pk):
     """After a reader signs: where to find the confirmation link."""
     petition = _get_petition(pk)
-    if not _can_see(request, petition):
+    if not petition.is_visible_to(request.user):
         return _gone(request, petition)
     return render(request, "petitions/check_email.html", {"petition": petition})
 
@@ -266,7 +257,11 @@ def signature_withdraw_link(request, token):
     if request.method == "POST":
         services.signature_withdraw(signature_id=signature.pk)
         messages.success(request, "Your signature is withdrawn.")
-        return redirect(petition) if _can_see(request, petition) else redirect("petitions:list")
+        return (
+            redirect(petition)
+            if petition.is_visible_to(request.user)
+            else redirect("petitions:list")
+        )
     return render(
         request, "petitions/withdraw.html", {"signature": signature, "petition": petition}
     )
@@ -282,7 +277,9 @@ def signature_withdraw(request, pk):
         messages.error(request, "You have not signed this petition.")
     else:
         messages.success(request, "Your signature is withdrawn.")
-    return redirect(petition) if _can_see(request, petition) else redirect("petitions:list")
+    return (
+        redirect(petition) if petition.is_visible_to(request.user) else redirect("petitions:list")
+    )
 
 
 # --- Starting and running a petition ------------------------------------------------------

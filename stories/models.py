@@ -24,6 +24,11 @@ class Category(models.Model):
         return reverse("stories:category", args=[self.slug])
 
 
+def story_moderator(user) -> bool:
+    """May change stories, so opens them whatever their status."""
+    return user.has_perm("stories.change_story")
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Story.Status.PUBLISHED)
@@ -33,7 +38,12 @@ class StoryQuerySet(models.QuerySet):
 
     def visible(self):
         """Stories a reader may open: on the front page or waiting for vets."""
-        return self.filter(status__in=[Story.Status.PUBLISHED, Story.Status.NEW])
+        return self.filter(status__in=Story.VISIBLE_STATUSES)
+
+    def visible_to(self, user):
+        """Stories ``user`` may open: the visible ones, and every one for a moderator
+        (who may change stories). ``Story.is_visible_to`` is this rule for one story."""
+        return self.all() if story_moderator(user) else self.visible()
 
     def for_listing(self):
         return self.select_related("category", "submitter").prefetch_related("tags")
@@ -48,6 +58,9 @@ class Story(models.Model):
         HIDDEN = "hidden", "Hidden"
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
+
+    # What a reader may open: on the front page or waiting for vets.
+    VISIBLE_STATUSES = (Status.NEW, Status.PUBLISHED)
 
     title = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, allow_unicode=False)
@@ -110,7 +123,12 @@ class Story(models.Model):
 
     @property
     def is_visible(self) -> bool:
-        return self.status in (self.Status.NEW, self.Status.PUBLISHED)
+        return self.status in self.VISIBLE_STATUSES
+
+    def is_visible_to(self, user) -> bool:
+        """Whether ``Story.objects.visible_to(user)`` holds this story, for a story
+        already loaded: the permission is looked up only for a story readers can't open."""
+        return self.is_visible or story_moderator(user)
 
 
 class Vet(models.Model):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
 from care2.users.models import User
-from care2.users.services import audit_record_many
+from care2.users.services import audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Category, Report, Story, Vet
 from stories.search import stories_reindex
@@ -55,6 +55,28 @@ def _lock(name: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
+def _require_member_can_act(member: User, *, doing: str) -> None:
+    """The acting member may write: not suspended, e-mail verified. Checked here, not
+    only by the views' decorator, so an admin action, a task or a script cannot act for
+    a member the site would refuse."""
+    if member.is_suspended:
+        raise StoryError(f"Your account is suspended: you can read, but not {doing}.")
+    verified = getattr(member, "email_verified_this_request", False)
+    if not (verified or user_has_verified_email(member)):
+        raise StoryError(f"Please verify your e-mail address before you {doing}.")
+
+
+def story_comment_count_add(*, story_id: int, delta: int, published_only: bool = False) -> bool:
+    """The one place ``Story.comment_count`` changes: by ``delta`` as a comment enters
+    or leaves the thread, with F() in the caller's transaction (two writers never lose
+    each other's change). With ``published_only`` it changes only while the story is
+    published; the result says whether it changed."""
+    stories = Story.objects.filter(pk=story_id)
+    if published_only:
+        stories = stories.filter(status=Story.Status.PUBLISHED)
+    return bool(stories.update(comment_count=F("comment_count") + delta))
+
+
 def story_find_recent_duplicate(*, url: str) -> Story | None:
     since = timezone.now() - datetime.timedelta(days=settings.STORY_DUPLICATE_URL_DAYS)
     return (
@@ -79,6 +101,7 @@ def story_submit(
     The same link submitted again within STORY_DUPLICATE_URL_DAYS is refused, naming the
     story that has it; two members racing with one link make one story.
     """
+    _require_member_can_act(submitter, doing="submit stories")
     if submitter.is_new_member:
         # New members may submit a few stories in their first day (spam control).
         _lock(f"story-submitter:{submitter.pk}")
@@ -115,6 +138,7 @@ def story_submit(
 def story_vet(*, member: User, story: Story) -> Vet:
     """Note a story. Once per member, never one's own; publishes a new story that
     reaches STORY_PROMOTE_AT_VETS vets, and pays the member in credits."""
+    _require_member_can_act(member, doing="note stories")
     if story.submitter_id == member.pk:
         raise StoryError("You cannot note your own story.")
     if not story.is_visible:

@@ -138,7 +138,7 @@ def story_detail(request, pk, slug):
     """The story page: everything the seed page shows about one story."""
     user = request.user
     story = _story_for(user, pk)
-    if not story.is_visible and not user.has_perm("stories.change_story"):
+    if not story.is_visible_to(user):
         return render(request, "stories/story_gone.html", {"story": story}, status=404)
     if slug != story.slug:
         return redirect(story, permanent=True)

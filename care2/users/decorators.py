@@ -13,6 +13,9 @@ def member_can_act(view):
     def check_suspension(request, *args, **kwargs):
         if request.user.is_suspended:
             return render(request, "users/suspended.html", status=403)
+        # The e-mail was just found verified: services checking the member again in
+        # this request need not ask the database a second time.
+        request.user.email_verified_this_request = True
         return view(request, *args, **kwargs)
 
     return verified_email_required(check_suspension)
