@@ -168,6 +168,8 @@ class TestEdit:
             member, story, "old", created_at=timezone.now() - datetime.timedelta(minutes=31)
         )
         services.comment_edit(comment=comment, editor=member, body="new")
+        comment.refresh_from_db()
+        assert comment.body == "new" and comment.edited_at is not None
 
     def test_only_the_author(self, member, other_member, story):
         comment = post(member, story)
