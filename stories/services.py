@@ -135,7 +135,21 @@ def story_submit(
     return story
 
 
+@dataclass(frozen=True)
+class Noted:
+    """What noting a story did: the member's vet, and whether this very note put the
+    story on the front page (decided by the conditional UPDATE, so racing notes agree)."""
+
+    vet: Vet
+    promoted: bool
+
+
 def story_vet(*, member: User, story: Story) -> Vet:
+    """``story_note`` for callers that need only the vet row."""
+    return story_note(member=member, story=story).vet
+
+
+def story_note(*, member: User, story: Story) -> Noted:
     """Note a story. Once per member, never one's own; publishes a new story that
     reaches STORY_PROMOTE_AT_VETS vets, and pays the member in credits."""
     _require_member_can_act(member, doing="note stories")
@@ -166,9 +180,7 @@ def story_vet(*, member: User, story: Story) -> Vet:
         )
         pages_changed()
     story.refresh_from_db(fields=["vet_count", "status", "published_at"])
-    if promoted:
-        story._just_promoted = True
-    return vet
+    return Noted(vet=vet, promoted=bool(promoted))
 
 
 #: How stories are reported (care2.reports): by anyone but their submitter while they

@@ -118,7 +118,7 @@ def tag_detail(request, slug):
     )
 
 
-def _get_story(pk, slug=None, *, for_update=False):
+def _get_story(pk):
     return get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
 
 
@@ -214,7 +214,7 @@ def story_vet(request, pk):
     """Note it: vouch for a story."""
     story = _get_story(pk)
     try:
-        services.story_vet(member=request.user, story=story)
+        noted = services.story_note(member=request.user, story=story)
     except services.StoryError as error:
         if _wants_json(request):
             return JsonResponse(
@@ -226,12 +226,12 @@ def story_vet(request, pk):
         return _back(request, story)
     if _wants_json(request):
         return JsonResponse({"ok": True, "vet_count": story.vet_count, "status": story.status})
-    if getattr(story, "_just_promoted", False):
+    if noted.promoted:
         messages.success(request, "Noted! Your note put this story on the front page.")
     else:
         messages.success(request, "Noted! Thank you for vetting this story.")
     if _in_background(request):
-        return _parts(request, pk, just_promoted=getattr(story, "_just_promoted", False))
+        return _parts(request, pk, just_promoted=noted.promoted)
     return _back(request, story)
 
 
