@@ -79,7 +79,8 @@ def report_refusal(kind: Reportable, *, member, item, reason: str) -> str | None
         return REASON_MESSAGE
     if getattr(item, f"{kind.author_field}_id") == member.pk:
         return kind.own_message
-    if not has_verified_email(member):
+    # A request the member_can_act decorator let through was verified already.
+    if not (getattr(member, "email_verified_this_request", False) or has_verified_email(member)):
         return kind.unverified_message
     return None
 

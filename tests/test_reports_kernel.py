@@ -153,3 +153,20 @@ def test_story_report_view_says_why_it_is_refused(client, published_story):
     assert response.status_code == 200
     assert "You can&#x27;t report your own story." in response.content.decode()
     assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_report_pages_post_in_a_pinned_number_of_queries(
+    client, kind, django_assert_max_num_queries
+):
+    """The lock adds one query; the e-mail check reuses the page's own (member_can_act)."""
+    _file_report, make, _error, report_model = KINDS[kind]
+    item = make()
+    url = reverse("stories:report" if kind == "story" else "comments:report", args=[item.pk])
+    client.force_login(UserFactory())
+    with django_assert_max_num_queries(QUERIES[kind]):
+        client.post(url, {"reason": "spam"})
+    assert report_model.objects.count() == 1
+
+
+QUERIES = {"story": 15, "comment": 16}
