@@ -66,7 +66,10 @@ def register_awards(name: str, source: Callable[[], Iterable[dict]], *, order: i
 
 
 def _award(*, member, action, target, key, at) -> bool:
-    return services._award(member=member, action=action, target=target, key=key, at=at) is not None
+    return (
+        services.credit_award(member=member, action=action, target=target, key=key, at=at)
+        is not None
+    )
 
 
 @transaction.atomic

@@ -166,7 +166,9 @@ def _award(*, member, action: str, target, key: str, at: datetime.datetime) -> C
     return entry
 
 
-def credit_award(*, member, action: str, target, key: str) -> CreditEntry | None:
+def credit_award(
+    *, member, action: str, target, key: str, at: datetime.datetime | None = None
+) -> CreditEntry | None:
     """Pay ``member`` for ``action`` on ``target`` once per ``key``, at the rule's current
     amount. Returns the entry, or None when nothing was paid (a repeat of ``key``, or
     the member is past the rule's daily cap).
@@ -174,8 +176,9 @@ def credit_award(*, member, action: str, target, key: str) -> CreditEntry | None
     Call it inside the transaction of the action it pays for: if that rolls back, so
     does the award. Two requests racing with one key pay once (a unique key in the
     database); racing at the cap pay at most the cap (the member's row is locked).
+    ``at`` dates an award for an action done earlier (the demo's past activity).
     """
-    return _award(member=member, action=action, target=target, key=key, at=timezone.now())
+    return _award(member=member, action=action, target=target, key=key, at=at or timezone.now())
 
 
 def credit_reverse(*, key: str, reason: str = "") -> CreditEntry | None:
