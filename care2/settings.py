@@ -292,6 +292,14 @@ if os.environ.get("SMTP_HOST"):
             },
         }
     }
+elif os.environ.get("EMAIL_FILE_PATH"):
+    # Each e-mail written to a file in this directory (tests of real processes read them).
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": os.environ["EMAIL_FILE_PATH"]},
+        }
+    }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
