@@ -170,3 +170,15 @@ def test_report_pages_post_in_a_pinned_number_of_queries(
 
 
 QUERIES = {"story": 15, "comment": 16}
+
+
+def test_the_submitter_is_not_offered_a_report_of_their_own_story(client):
+    from tests.factories import StoryFactory, UserFactory
+
+    submitter, other = UserFactory(), UserFactory()
+    story = StoryFactory(submitter=submitter, published=True)
+    report_url = reverse("stories:report", args=[story.pk])
+    client.force_login(submitter)
+    assert report_url not in client.get(story.get_absolute_url()).content.decode()
+    client.force_login(other)
+    assert report_url in client.get(story.get_absolute_url()).content.decode()
