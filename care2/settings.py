@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,6 +142,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+# Read replicas (PostgreSQL streaming replicas, usually behind a pooler such as
+# PgBouncer): comma-separated URLs, aliases replica1, replica2, … Reads go to a replica,
+# writes and every query inside a transaction to the primary ("default"), and a client
+# that just wrote (any POST) reads from the primary for DATABASE_PIN_SECONDS, longer than
+# the replica lag, so a member sees their own comment at once (django-multidb-router's
+# pinning cookie). Unset: one database, no router, as before.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+REPLICA_DATABASES = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    DATABASES[_alias]["ATOMIC_REQUESTS"] = False
+    # Under test, a replica is the primary's test database seen through a second
+    # connection (what a streaming replica shows once it has caught up).
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+MULTIDB_PINNING_SECONDS = env_int("DATABASE_PIN_SECONDS", 15)
+MULTIDB_PINNING_COOKIE_HTTPONLY = True
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["care2.db_router.PinningReplicaRouter"]
+    # Before anything reads the database (the session, the member): it pins the request
+    # to the primary when the client carries the cookie or is writing (not GET/HEAD).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("care2.middleware.TrustedProxyMiddleware") + 1,
+        "multidb.middleware.PinningRouterMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -215,11 +244,50 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60,
     },
 }
-# Comment notification tasks go to this queue when set (a worker pool of their own for
-# the fan-out; the real-worker test uses a queue per run); empty: the default queue.
-COMMENTS_TASK_QUEUE = os.environ.get("COMMENTS_TASK_QUEUE", "")
-if COMMENTS_TASK_QUEUE:
-    CELERY_TASK_ROUTES = {"comments.tasks.*": {"queue": COMMENTS_TASK_QUEUE}}
+# One beat, however many are started: with Redis, celery-redbeat keeps the schedule in
+# Redis and a beat sends tasks only while it holds the lock there; another beat waits,
+# and takes over within CELERY_REDBEAT_LOCK_TIMEOUT seconds of the holder's death (the
+# holder renews the lock every tick, at most CELERY_BEAT_MAX_LOOP_INTERVAL apart).
+# Without Redis (`make run`, eager tasks) Celery's own file scheduler stays.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 5)
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = os.environ.get("CELERY_REDBEAT_REDIS_URL") or REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = f"{os.environ.get('CACHE_KEY_PREFIX', 'care2')}:redbeat"
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("CELERY_REDBEAT_LOCK_TIMEOUT", 30)
+    if CELERY_REDBEAT_LOCK_TIMEOUT <= 2 * CELERY_BEAT_MAX_LOOP_INTERVAL:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "CELERY_REDBEAT_LOCK_TIMEOUT must exceed twice CELERY_BEAT_MAX_LOOP_INTERVAL: "
+            "the beat holding the lock renews it once per loop."
+        )
+# Queues, so that each kind of work gets workers of its own: notification fan-out
+# (inbox messages and their e-mail copies), one-off e-mails (account and signature
+# confirmations), and the default queue for the rest (periodic jobs, image processing,
+# the outbox sweep). A worker started without -Q consumes all three (one box); a bigger
+# deployment starts workers per queue: `celery -A care2 worker -Q notifications`.
+# COMMENTS_TASK_QUEUE is the former name of NOTIFICATIONS_TASK_QUEUE, still read.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+NOTIFICATIONS_TASK_QUEUE = (
+    os.environ.get("NOTIFICATIONS_TASK_QUEUE")
+    or os.environ.get("COMMENTS_TASK_QUEUE")
+    or "notifications"
+)
+EMAIL_TASK_QUEUE = os.environ.get("EMAIL_TASK_QUEUE") or "email"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in dict.fromkeys(
+        [CELERY_TASK_DEFAULT_QUEUE, NOTIFICATIONS_TASK_QUEUE, EMAIL_TASK_QUEUE]
+    )
+]
+CELERY_TASK_ROUTES = {
+    "comments.tasks.*": {"queue": NOTIFICATIONS_TASK_QUEUE},
+    "petitions.tasks.notify_update_task": {"queue": NOTIFICATIONS_TASK_QUEUE},
+    "petitions.tasks.send_confirmation_task": {"queue": EMAIL_TASK_QUEUE},
+    "care2.users.tasks.*": {"queue": EMAIL_TASK_QUEUE},
+}
 
 # --- Users and accounts ------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -363,9 +431,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 # Load balancers and container health checks poll over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+MULTIDB_PINNING_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0

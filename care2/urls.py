@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from care2.admin_site import protect_admin_login
 from care2.sitemaps import SITEMAPS
-from care2.views import healthz, robots_txt
+from care2.views import healthz, readyz, robots_txt
 
 admin.site.site_header = f"{settings.SITE_NAME} moderation"
 admin.site.site_title = settings.SITE_NAME
@@ -13,6 +13,7 @@ admin.site.login = protect_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ import sys
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
 
 
 def bad_request(request, exception=None):
@@ -69,6 +70,41 @@ def healthz(request):
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+def readyz(request):
+    """For the load balancer's readiness check: 200 while this node reaches every
+    database it reads or writes (the primary and each replica), 503 while it cannot, so
+    the balancer sends its traffic to the other nodes until it can again.
+
+    The cache is reported but does not fail the check: with Redis down every node
+    degrades to cache misses and still serves (care2.cache.ResilientRedisCache), and
+    taking them all out of the balancer would turn that into an outage.
+    """
+    from django.core.cache import cache
+    from django.db import connections
+    from django.http import JsonResponse
+
+    checks = {}
+    for alias in connections:
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+            checks[f"database:{alias}"] = "ok"
+        except Exception as error:  # noqa: BLE001 - any failure means not ready
+            checks[f"database:{alias}"] = f"error: {error.__class__.__name__}"
+            # A dead connection is replaced at the next check, not reused.
+            connections[alias].close_if_unusable_or_obsolete()
+    ready = all(value == "ok" for value in checks.values())
+    try:
+        cache.set("readyz", "1", 5)
+        checks["cache"] = "ok" if cache.get("readyz") == "1" else "degraded"
+    except Exception as error:  # noqa: BLE001
+        checks["cache"] = f"degraded: {error.__class__.__name__}"
+    return JsonResponse(
+        {"status": "ok" if ready else "error", **checks}, status=200 if ready else 503
     )
 
 
