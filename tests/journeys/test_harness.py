@@ -14,6 +14,7 @@ from care2.users.models import User
 from care2.users.moderators import MODERATORS_GROUP
 from tests.e2e.conftest import in_thread
 from tests.factories import UserFactory
+from tests.journeys.conftest import NARROW, WIDE, layout_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,3 +48,67 @@ def test_the_moderators_group_is_as_the_migrations_made_it(run):
         ("credits", "change_creditrule"),
         ("users", "view_auditentry"),
     } <= codenames
+
+
+def test_the_layout_check_finds_each_fault_it_reports(person):
+    """The suite's layout check is quiet on the site's pages: here each fault is made on
+    purpose (through the CSSOM, which the Content Security Policy leaves alone) and
+    found."""
+    page = person("checker")
+    page.goto("/")
+    expect(page.locator("header.site-header")).to_be_visible()
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert layout_problems(page, width) == [], width
+
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    page.evaluate(
+        """() => {
+          const wide = document.createElement('div');
+          wide.id = 'too-wide';
+          wide.style.width = '600px';
+          wide.style.height = '10px';
+          document.querySelector('main').append(wide);
+        }"""
+    )
+    problems = layout_problems(page, NARROW)
+    assert any("horizontal overflow at 360px" in p and "div#too-wide" in p for p in problems)
+
+    page.goto("/")
+    page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          main.style.paddingTop = '0';
+          const box = document.createElement('div');
+          box.id = 'boxed';
+          box.style.background = 'rgb(200, 0, 0)';
+          box.style.height = '40px';
+          main.prepend(box);
+        }"""
+    )
+    assert any("div#boxed touches the header" in p for p in layout_problems(page, NARROW))
+
+    # A crowded header at 1280 px: its rows do not wrap (nowrap from 80rem), so it
+    # runs off the side; made to wrap, it is reported on two rows.
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    page.goto("/")
+    crowd = """(wrap) => {
+      const item = document.createElement('li');
+      item.style.display = 'inline-block';
+      item.style.width = '900px';
+      item.textContent = 'A very wide menu item';
+      const list = document.querySelector('header .site-nav ul');
+      list.append(item);
+      if (wrap) {
+        list.style.flexWrap = 'wrap';
+        list.style.whiteSpace = 'normal';
+        document.querySelector('header .menu-panel').style.flexWrap = 'wrap';
+        document.querySelector('header .header-row').style.flexWrap = 'wrap';
+      }
+    }"""
+    page.evaluate(crowd, False)
+    assert any("horizontal overflow at 1280px" in p for p in layout_problems(page, WIDE))
+    page.goto("/")
+    page.evaluate(crowd, True)
+    problems = layout_problems(page, WIDE)
+    assert any("more than one row at 1280px" in p for p in problems), problems
