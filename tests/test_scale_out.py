@@ -1,0 +1,301 @@
+"""Scale-out, proven on this machine: a PostgreSQL primary and a streaming replica, one
+Redis, two gunicorn nodes behind a (simulated) load balancer, two Celery workers on
+separate queues and two beat processes, all on loopback (tests/scale_cluster.py).
+
+One deployment for the module; the tests run in order and the beat check comes last, so
+that two beat periods have passed by then. Everything is stopped and removed afterwards,
+however the tests end."""
+
+import datetime
+import email
+import email.policy
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import require_service
+from tests.factories import PASSWORD
+from tests.scale_cluster import Browser, Cluster, link_in, postgres_bindir, wait_for
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results" / "scale-out"
+FAN_OUT_TRACKERS = 1200
+FAN_OUT_BATCH = 10  # NOTIFY_BATCH_SIZE: 120 batches, so a kill lands mid-fan-out
+
+SEED = """
+import json
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.urls import reverse
+from care2.users.models import User
+from comments.models import Tracking
+from tests.factories import StoryFactory, UserFactory
+from tests.petitions.factories import PetitionFactory
+member = UserFactory(email="member@scale.example", first_name="Mia", last_name="Member")
+tracker = UserFactory(email="tracker@scale.example", email_on_tracked_comments=True)
+story = StoryFactory(published=True, title="Read on the other node")
+Tracking.objects.create(member=tracker, story=story)
+fan = StoryFactory(published=True, title="Tracked by a crowd")
+crowd = User.objects.bulk_create([
+    User(email=f"fan{i}@scale.example", first_name="Fan", last_name=f"No{i}",
+         email_on_tracked_comments=True)
+    for i in range(%(trackers)d)
+])
+Tracking.objects.bulk_create([Tracking(member=user, story=fan) for user in crowd])
+petition = PetitionFactory()
+print(json.dumps({
+    "member": member.email,
+    "tracker": tracker.pk,
+    "story_url": story.get_absolute_url(),
+    "comment_url": reverse("comments:add", args=[story.pk]),
+    "fan_story": fan.pk,
+    "fan_url": fan.get_absolute_url(),
+    "fan_comment_url": reverse("comments:add", args=[fan.pk]),
+    "petition_url": petition.get_absolute_url(),
+    "sign_url": reverse("petitions:sign", args=[petition.pk]),
+    "petition": petition.pk,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def deployment():
+    bindir = postgres_bindir()
+    require_service(
+        bindir is not None, "the PostgreSQL server (initdb, pg_basebackup)",
+        "apt-get install postgresql",
+    )  # fmt: skip
+    with Cluster(bindir) as cluster:
+        cluster.start_databases(replica=True)
+        cluster.start_redis()
+        seed = json.loads(
+            cluster.django(
+                SEED % {"trackers": FAN_OUT_TRACKERS}, DATABASE_REPLICA_URLS=""
+            ).splitlines()[-1]
+        )
+        wait_for(cluster.replica_caught_up, 60, "the replica to replay the seed")
+        site = {
+            # Behind one load balancer that appends the client's address.
+            "TRUSTED_PROXY_COUNT": "1",
+            "NOTIFY_BATCH_SIZE": str(FAN_OUT_BATCH),
+            # A task a killed worker held goes back to the queue after 5 s.
+            "CELERY_VISIBILITY_TIMEOUT": "5",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        }
+        cluster.site_env = site
+        beat_started = time.time()
+        cluster.beat("beat-1", **site)
+        cluster.beat("beat-2", **site)
+        cluster.worker("worker-notifications", "notifications", **site)
+        cluster.worker("worker-email", "email,celery", **site)
+        nodes = {"A": cluster.node("node-a", **site), "B": cluster.node("node-b", **site)}
+        try:
+            yield {"cluster": cluster, "seed": seed, "nodes": nodes, "beat_started": beat_started}
+        finally:
+            # Every process's log, kept for reading after the run.
+            for process in cluster.processes.values():
+                process.output()
+            shutil.copytree(cluster.logs, ARTIFACTS, dirs_exist_ok=True)
+            for server in (cluster.primary, cluster.replica):
+                (ARTIFACTS / f"postgres-{server.dir.name}.log").write_text(server.log())
+
+
+def _count(server, query, params=()):
+    return server.sql(query, params)[0][0]
+
+
+def _comment_id(cluster, body):
+    return _count(cluster.primary, "SELECT id FROM comments_comment WHERE body = %s", [body])
+
+
+def _mails(cluster):
+    return [
+        email.message_from_string(m, policy=email.policy.default) for m in cluster.mail_messages()
+    ]
+
+
+@pytest.fixture(scope="module")
+def member_browser(deployment):
+    """The member, signed in through node A (a POST: pinned from here on for a while)."""
+    browser = Browser("203.0.113.10")
+    node_a = deployment["nodes"]["A"]
+    assert browser.get(node_a + "/accounts/login/")[0] == 200
+    status, headers, body = browser.post(
+        node_a + "/accounts/login/",
+        {"login": deployment["seed"]["member"], "password": PASSWORD},
+    )
+    assert status == 302, body[:2000]
+    return browser
+
+
+def test_both_nodes_are_healthy_and_ready(deployment):
+    reader = Browser("198.51.100.1")
+    for base in deployment["nodes"].values():
+        assert reader.get(base + "/healthz")[0] == 200
+        assert reader.get(base + "/readyz")[0] == 200
+
+
+def test_a_member_sees_their_comment_on_the_other_node_at_once_while_the_replica_lags(
+    deployment, member_browser
+):
+    cluster, seed, nodes = deployment["cluster"], deployment["seed"], deployment["nodes"]
+    body = "Written on node A, read on node B while the replica lags"
+    wait_for(cluster.replica_caught_up, 30, "the replica to catch up")
+    # The replica stops replaying: from here on it lacks whatever is written.
+    cluster.replica.sql("SELECT pg_wal_replay_pause()", database="postgres")
+    try:
+        assert member_browser.get(nodes["A"] + seed["story_url"])[0] == 200
+        status, _, page = member_browser.post(
+            nodes["A"] + seed["comment_url"],
+            {"body": body, "submission_key": str(uuid.uuid4())},
+        )
+        assert status == 302, page[:2000]
+        # The pin cookie, which the browser sends to whichever node it reaches next.
+        assert member_browser.cookie("multidb_pin_writes")
+
+        status, _, page = member_browser.get(nodes["B"] + seed["story_url"])
+        assert status == 200
+        assert body in page, "node B served the member's page without their own comment"
+
+        # The lag is real: the replica has not got the comment, the primary has.
+        assert _count(cluster.replica, "SELECT count(*) FROM comments_comment") == 0
+        assert _count(cluster.primary, "SELECT count(*) FROM comments_comment") == 1
+        # The workers read the primary: the story's tracker is told while the replica lags.
+        comment = _comment_id(cluster, body)
+        wait_for(
+            lambda: _count(
+                cluster.primary,
+                "SELECT count(*) FROM users_message WHERE key = %s AND recipient_id = %s",
+                [f"comment:{comment}", seed["tracker"]],
+            ),
+            60,
+            "the tracker's inbox message",
+        )
+    finally:
+        cluster.replica.sql("SELECT pg_wal_replay_resume()", database="postgres")
+    wait_for(cluster.replica_caught_up, 30, "the replica to catch up after the pause")
+
+
+def test_a_reader_signs_on_node_b_and_confirms_through_node_a(deployment):
+    cluster, seed, nodes = deployment["cluster"], deployment["seed"], deployment["nodes"]
+    reader = Browser("198.51.100.20")
+    address = "reader@scale.example"
+    assert reader.get(nodes["B"] + seed["petition_url"])[0] == 200
+    status, headers, page = reader.post(
+        nodes["B"] + seed["sign_url"],
+        {"first_name": "Rita", "last_name": "Reader", "email": address, "country": "GB",
+         "show_name": "on"},
+    )  # fmt: skip
+    assert status == 302, page[:2000]
+
+    def confirmation():
+        return next((m for m in _mails(cluster) if address in str(m["To"])), None)
+
+    message = wait_for(confirmation, 60, "the confirmation e-mail")
+    path = link_in(message.get_body(("plain",)).get_content(), "petitions/confirm/")
+    assert reader.get(nodes["A"] + path)[0] == 200
+    status, _, page = reader.post(nodes["A"] + path, {})
+    assert status == 302, page[:2000]
+
+    status, ip = cluster.primary.sql(
+        "SELECT status, host(ip) FROM petitions_signature WHERE email = %s", [address]
+    )[0]
+    assert status == "confirmed"
+    # The client's address came through the trusted proxy, not the balancer's own.
+    assert ip == "198.51.100.20"
+    assert [m for m in _mails(cluster) if address in str(m["To"])] == [message]
+
+
+def test_a_worker_killed_mid_fan_out_delivers_every_message_and_email_once(
+    deployment, member_browser
+):
+    cluster, seed, nodes = deployment["cluster"], deployment["seed"], deployment["nodes"]
+    body = "A comment for a crowd of trackers"
+    assert member_browser.get(nodes["B"] + seed["fan_url"])[0] == 200
+    status, _, page = member_browser.post(
+        nodes["B"] + seed["fan_comment_url"], {"body": body, "submission_key": str(uuid.uuid4())}
+    )
+    assert status == 302, page[:2000]
+    key = f"comment:{_comment_id(cluster, body)}"
+    recipients = {
+        row[0]
+        for row in cluster.primary.sql(
+            "SELECT u.email FROM comments_tracking t JOIN users_user u ON u.id = t.member_id "
+            "WHERE t.story_id = %s AND u.email <> %s",
+            [seed["fan_story"], seed["member"]],
+        )
+    }
+    assert len(recipients) >= FAN_OUT_TRACKERS
+
+    def delivered():
+        return _count(cluster.primary, "SELECT count(*) FROM users_message WHERE key = %s", [key])
+
+    wait_for(lambda: delivered() > 0, 60, "the fan-out to start", interval=0.01)
+    cluster.processes["worker-notifications"].kill()
+    at_kill = delivered()
+    assert 0 < at_kill < len(recipients), f"not mid-fan-out: {at_kill} of {len(recipients)}"
+    # Another worker takes the queue (and, after the visibility timeout, the batch the
+    # dead one held).
+    cluster.worker("worker-notifications-2", "notifications", **cluster.site_env)
+    wait_for(lambda: delivered() >= len(recipients), 90, "every inbox message")
+
+    rows = cluster.primary.sql(
+        "SELECT recipient_id, count(*) FROM users_message WHERE key = %s GROUP BY 1", [key]
+    )
+    assert len(rows) == len(recipients) and {n for _, n in rows} == {1}
+
+    def sent():
+        return [str(m["To"]) for m in _mails(cluster) if "Tracked by a crowd" in str(m["Subject"])]
+
+    wait_for(lambda: len(sent()) >= len(recipients), 60, "every e-mail")
+    assert sorted(sent()) == sorted(recipients), "an e-mail missing or sent twice"
+
+
+def _task_runs(cluster) -> dict[str, list[datetime.datetime]]:
+    runs: dict[str, list[datetime.datetime]] = {}
+    for name, process in cluster.processes.items():
+        if not name.startswith("worker-"):
+            continue
+        for line in process.output().splitlines():
+            if not line.startswith("{"):
+                continue
+            record = json.loads(line)
+            if record.get("logger") == "care2.task" and "task" in record:
+                when = datetime.datetime.strptime(record["time"], "%Y-%m-%dT%H:%M:%S%z")
+                runs.setdefault(record["task"], []).append(when)
+    return runs
+
+
+def test_two_beats_run_each_periodic_task_once_per_period(deployment):
+    cluster = deployment["cluster"]
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    shortest = min(entry["schedule"] for entry in schedule.values())
+    sweep = next(e["task"] for e in schedule.values() if e["schedule"] == shortest)
+    # Two periods of the shortest task after its first run: three runs.
+    wait_for(
+        lambda: len(_task_runs(cluster).get(sweep, [])) >= 3,
+        deployment["beat_started"] + 3 * shortest + 60 - time.time(),
+        f"three runs of {sweep}",
+        interval=1,
+    )
+    runs = _task_runs(cluster)
+    for entry in schedule.values():
+        times = sorted(runs.get(entry["task"], []))
+        assert times, f"{entry['task']} never ran"
+        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+        # A second beat sending too would run it twice within the same second.
+        assert all(gap >= entry["schedule"] / 2 for gap in gaps), (entry["task"], times)
+    # Only one beat sent anything; the other waited for the lock.
+    senders = [
+        name
+        for name in ("beat-1", "beat-2")
+        if "Sending due task" in cluster.processes[name].output()
+    ]
+    assert len(senders) == 1, senders
