@@ -8,8 +8,10 @@ from django.core.cache import cache
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from care2.charts import DayChart, chart_days, day_chart, totals_per_day
+from care2.pagecache import GENERATION_KEY, generation
 from petitions.countries import country_name
 from petitions.models import Petition, Signature
 
@@ -206,3 +208,60 @@ def signatures_csv(*, petition: Petition) -> Iterator[str]:
                 email if allow and email else "",
             ]
         )
+
+
+# --- The petition page's cached parts ---------------------------------------------------
+
+PAGE_GENERATION_KEY = "petitions:page_generation:{}"
+
+
+def page_generations(*, petition_id: int) -> tuple[int, int]:
+    """The site's page generation and this petition's own, in one cache round trip.
+
+    The petition's own generation moves with every change to its count, signers,
+    signers' comments and updates (``services.petition_page_changed``), so a signature
+    makes only this petition's cached page stale, not every page on the site."""
+    key = PAGE_GENERATION_KEY.format(petition_id)
+    found = cache.get_many([GENERATION_KEY, key])
+    site = found.get(GENERATION_KEY) or generation()
+    own = found.get(key)
+    if own is None:
+        cache.add(key, 1, timeout=None)
+        own = cache.get(key) or 1
+    return site, own
+
+
+class PageData:
+    """What the petition page shows of a petition that is the same for every viewer,
+    read only when a part of the page that shows it is rendered (a cached part skips
+    the queries)."""
+
+    def __init__(self, petition: Petition):
+        self.petition = petition
+
+    @cached_property
+    def count(self) -> int:
+        from petitions.services import petition_count
+
+        return petition_count(petition_id=self.petition.pk)
+
+    @cached_property
+    def percent(self) -> int:
+        goal = self.petition.goal
+        return min(100, round(100 * self.count / goal)) if goal else 0
+
+    @cached_property
+    def latest_signers(self) -> list[Signature]:
+        return latest_signers(petition=self.petition)
+
+    @cached_property
+    def signer_comments(self) -> list[Signature]:
+        return signer_comments(petition=self.petition)
+
+    @cached_property
+    def updates(self) -> list:
+        return list(self.petition.updates.all()[:20])
+
+    @cached_property
+    def chart(self) -> DayChart:
+        return signatures_per_day(petition=self.petition)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -39,6 +40,7 @@ from petitions.images import (
 )
 from petitions.models import CountShard, Petition, PetitionUpdate, Signature
 from petitions.search import petitions_reindex
+from petitions.selectors import PAGE_GENERATION_KEY
 from petitions.text import sanitize_text
 from stories.models import Category, Story
 
@@ -73,6 +75,21 @@ def _shard_add(petition_id: int, delta: int) -> None:
             f"ON CONFLICT (petition_id, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count",
             [petition_id, shard, delta],
         )
+
+
+def petition_page_changed(*petition_ids: int) -> None:
+    """Make the petitions' cached pages stale once the current transaction commits: their
+    count, signers, signers' comments or updates changed (``selectors.page_generations``)."""
+
+    def bump():
+        for petition_id in petition_ids:
+            key = PAGE_GENERATION_KEY.format(petition_id)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.add(key, 2, timeout=None)
+
+    transaction.on_commit(bump)
 
 
 def petition_count(*, petition_id: int) -> int:
@@ -387,6 +404,7 @@ def petition_update_post(
                 petition=petition, title=title[:150], body=body, submission_key=submission_key
             )
             enqueue_on_commit(notify_update_task, update.pk)
+            petition_page_changed(petition.pk)
     except IntegrityError:
         if submission_key is None or (found := earlier.first()) is None:
             raise
@@ -521,6 +539,7 @@ def signature_sign_member(
         except IntegrityError:
             raise _already_signed(petition, email) from None
         _shard_add(petition.pk, 1)
+        petition_page_changed(petition.pk)
         credit_award(
             member=member,
             action=Action.PETITION_SIGN,
@@ -533,7 +552,8 @@ def signature_sign_member(
 
 def signature_sign_reader(
     *,
-    petition: Petition,
+    petition: Petition | None = None,
+    petition_id: int | None = None,
     first_name: str,
     last_name: str,
     email: str,
@@ -544,32 +564,62 @@ def signature_sign_reader(
     ip: str | None = None,
 ) -> Signature:
     """A reader signs with name, e-mail and country. Not counted until they confirm the
-    link we e-mail them (by a task, after the commit: no e-mail is sent in the request)."""
+    link we e-mail them (by a task, after the commit: no e-mail is sent in the request).
+
+    The surge path: one statement, so one round trip to the database and a transaction
+    of its own. It inserts the row only if the petition is open, not hidden and before
+    its deadline, and does nothing when the e-mail has signed it before (the unique index
+    on ``(lower(email), petition)`` decides under concurrency). Only when nothing was
+    inserted is the petition read, to say why. ``petition_id`` alone is enough."""
     from petitions.tasks import send_confirmation_task
 
-    _check_signable(petition)
+    petition_id = petition.pk if petition is not None else petition_id
     email = normalize_email(email)
     if not email:
         raise PetitionError("Enter your e-mail address.")
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                petition=petition,
-                first_name=" ".join(first_name.split())[:60],
-                last_name=" ".join(last_name.split())[:60],
-                email=email,
-                country=country.upper()[:2],
-                comment=comment.strip()[:1000],
-                show_name=show_name,
-                allow_contact=allow_contact,
-                ip=ip,
-                status=Signature.Status.PENDING,
-            )
-            # robust: with the broker down the signature still commits and the page
-            # answers; the sweep (confirmations_resend_task) sends the e-mail later.
-            transaction.on_commit(lambda: send_confirmation_task.delay(signature.pk), robust=True)
-    except IntegrityError:
-        raise _already_signed(petition, email) from None
+    signature = Signature(
+        petition_id=petition_id,
+        first_name=" ".join(first_name.split())[:60],
+        last_name=" ".join(last_name.split())[:60],
+        email=email,
+        country=country.upper()[:2],
+        comment=comment.strip()[:1000],
+        show_name=show_name,
+        allow_contact=allow_contact,
+        ip=ip,
+        status=Signature.Status.PENDING,
+    )
+    fields = [f for f in Signature._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(signature, f.attname), connection) for f in fields]
+    petitions = quote(Petition._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(fields))} FROM {petitions} p "
+            "WHERE p.id = %s AND p.status = %s AND p.hidden_at IS NULL "
+            "AND (p.deadline IS NULL OR p.deadline > %s) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            [*values, petition_id, Petition.Status.OPEN, timezone.now()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        found = (
+            Petition.objects.only("id", "status", "hidden_at", "deadline")
+            .filter(pk=petition_id)
+            .first()
+        )
+        if found is None:
+            raise PetitionError("This petition is not available.", code="missing")
+        _check_signable(found)
+        raise _already_signed(found, email)
+    signature.pk = row[0]
+    signature._state.adding = False
+    signature._state.db = connection.alias
+    # robust: with the broker down the signature is still saved and the page answers;
+    # the sweep (confirmations_resend_task) sends the e-mail later.
+    transaction.on_commit(lambda: send_confirmation_task.delay(signature.pk), robust=True)
     return signature
 
 
@@ -618,6 +668,7 @@ def signature_confirm(*, signature: Signature) -> bool:
         ).update(status=Signature.Status.CONFIRMED, confirmed_at=now)
         if confirmed:
             _shard_add(petition.pk, 1)
+            petition_page_changed(petition.pk)
             _raise_goal_if_reached(petition)
     signature.status, signature.confirmed_at = Signature.Status.CONFIRMED, now
     return bool(confirmed)
@@ -634,6 +685,7 @@ def signature_withdraw(*, signature_id: int) -> bool:
         signature.delete()
         if was_counted:
             _shard_add(signature.petition_id, -1)
+            petition_page_changed(signature.petition_id)
         if signature.member_id is not None:
             credit_reverse(
                 key=f"petition_sign:{signature.petition_id}:{signature.member_id}",
@@ -663,6 +715,7 @@ def signatures_invalidate(*, signature_ids, by: User | None = None, reason: str 
         counted = Counter(r[1] for r in rows if r[2] == Signature.Status.CONFIRMED)
         for petition_id, n in counted.items():
             _shard_add(petition_id, -n)
+        petition_page_changed(*counted)
         for _, petition_id, _status, member_id in rows:
             if member_id is not None:
                 credit_reverse(

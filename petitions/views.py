@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -15,6 +16,8 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from care2.pagecache import _cacheable_request as reader_cacheable
+from care2.slots import cached_reader_page, csrf_slot_context, reader_page_key
 from care2.users.decorators import member_can_act
 from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
@@ -108,7 +111,12 @@ def petition_category(request, slug):
 # --- The petition page and signing ------------------------------------------------------
 
 
-def _detail(request, petition, *, member_form=None, reader_form=None, status=200):
+def _detail(request, petition, *, member_form=None, reader_form=None, status=200, slot=False):
+    """The petition page. What every viewer sees alike (count, progress, chart, signers,
+    their comments, updates) is read through ``selectors.PageData`` only when its part
+    is rendered: for members those parts come from the fragment cache, under this
+    petition's page generations, so a member's page costs their own parts only. With
+    ``slot``, the CSRF token is left as a slot (``care2.slots``), for the page cache."""
     user = request.user
     my_signature = None
     if user.is_authenticated:
@@ -117,23 +125,23 @@ def _detail(request, petition, *, member_form=None, reader_form=None, status=200
             member_form = MemberSignForm()
     elif reader_form is None:
         reader_form = ReaderSignForm()
-    count = services.petition_count(petition_id=petition.pk)
     page_url = request.build_absolute_uri(petition.get_absolute_url())
+    generations = selectors.page_generations(petition_id=petition.pk)
     context = {
         "embed_code": embed_code(request, petition),
         "petition": petition,
-        "count": count,
-        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
+        "page": selectors.PageData(petition),
+        # Parts kept per petition, page generations, time zone and host (links in them).
+        "fragment_seconds": settings.READER_PAGE_CACHE_SECONDS,
+        "fragment_key": f"{generations[0]}.{generations[1]}.{timezone.get_current_timezone_name()}."
+        f"{request.scheme}://{request.get_host()}",
         "my_signature": my_signature,
         "member_form": member_form,
         "reader_form": reader_form,
-        "latest_signers": selectors.latest_signers(petition=petition),
-        "signer_comments": selectors.signer_comments(petition=petition),
-        "updates": list(petition.updates.all()[:20]),
-        "chart": selectors.signatures_per_day(petition=petition),
         "page_url": page_url,
         "image_url": request.build_absolute_uri(petition.image.url) if petition.image else "",
         "is_creator": user.is_authenticated and user.pk == petition.creator_id,
+        **(csrf_slot_context() if slot else {}),
     }
     return render(request, "petitions/petition_detail.html", context, status=status)
 
@@ -150,13 +158,26 @@ def embed_code(request, petition) -> str:
 
 
 def petition_detail(request, pk, slug):
-    """The petition page: the count, progress, chart, signers, comments, updates, sign form."""
+    """The petition page: the count, progress, chart, signers, comments, updates, sign form.
+
+    Readers get it whole from the page cache, under the site's and this petition's page
+    generations (a signature changes only this petition's), with their own CSRF token put
+    into the sign form's slot on the way out."""
+    if settings.READER_PAGE_CACHE_SECONDS > 0 and reader_cacheable(request):
+        key = reader_page_key(
+            "petitions:page", request, *selectors.page_generations(petition_id=pk)
+        )
+        return cached_reader_page(request, key, lambda: _petition_page(request, pk, slug, True))
+    return _petition_page(request, pk, slug)
+
+
+def _petition_page(request, pk, slug, slot=False):
     petition = _get_petition(pk)
     if not petition.is_visible_to(request.user):
         return _gone(request, petition)
     if slug != petition.slug:
         return redirect(petition, permanent=True)
-    return _detail(request, petition)
+    return _detail(request, petition, slot=slot)
 
 
 def _client_ip(request) -> str | None:
@@ -167,26 +188,33 @@ def _client_ip(request) -> str | None:
 def petition_sign(request, pk):
     """Sign: a member in one click, a reader with name, e-mail and country (confirmed by
     e-mail). Works without JavaScript; on any refusal the form comes back as typed."""
-    # The hot path: one narrow read of the petition (a refusal re-renders the page, which
-    # loads the rest lazily).
-    petition = get_object_or_404(Petition.objects.only(*SIGN_FIELDS), pk=pk)
-    if petition.is_hidden:  # seen by its creator and moderators, signed by nobody
-        return _gone(request, petition)
     is_member = request.user.is_authenticated
     form = MemberSignForm(request.POST) if is_member else ReaderSignForm(request.POST)
     forms = {"member_form": form} if is_member else {"reader_form": form}
+
+    def refused(status):
+        # Off the hot path: the whole page, with the form as typed and what went wrong.
+        petition = _get_petition(pk)
+        if petition.is_hidden:  # seen by its creator and moderators, signed by nobody
+            return _gone(request, petition)
+        return _detail(request, petition, status=status, **forms)
+
     rate = settings.PETITION_SIGN_RATE
     if rate and is_ratelimited(
         request, group="petitions:sign", key="ip", rate=rate, method="POST", increment=True
     ):
         form.is_valid()
         form.add_error(None, RATE_LIMITED_MESSAGE)
-        return _detail(request, _get_petition(pk), status=429, **forms)
+        return refused(429)
     if not form.is_valid():
-        return _detail(request, _get_petition(pk), status=400, **forms)
+        return refused(400)
     data = form.cleaned_data
     try:
         if is_member:
+            # One narrow read of the petition; the member's own rules need its row.
+            petition = get_object_or_404(Petition.objects.only(*SIGN_FIELDS), pk=pk)
+            if petition.is_hidden:
+                return _gone(request, petition)
             services.signature_sign_member(
                 petition=petition,
                 member=request.user,
@@ -196,8 +224,9 @@ def petition_sign(request, pk):
                 ip=_client_ip(request),
             )
         else:
+            # The surge path: one statement checks the petition and inserts the row.
             services.signature_sign_reader(
-                petition=petition,
+                petition_id=pk,
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 email=data["email"],
@@ -208,12 +237,14 @@ def petition_sign(request, pk):
                 ip=_client_ip(request),
             )
     except services.PetitionError as error:
+        if error.code == "missing":
+            raise Http404("No such petition.") from None
         form.add_error(None, error.message)
-        return _detail(request, _get_petition(pk), status=409, **forms)
+        return refused(409)
     if is_member:
         messages.success(request, "Thank you for signing! Your signature is counted.")
         return redirect(petition)
-    return redirect("petitions:check_email", pk=petition.pk)
+    return redirect("petitions:check_email", pk=pk)
 
 
 def petition_check_email(request, pk):
