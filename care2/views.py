@@ -94,9 +94,9 @@ def readyz(request):
                 cursor.execute("SELECT 1")
             checks[f"database:{alias}"] = "ok"
         except Exception as error:  # noqa: BLE001 - any failure means not ready
+            # Django closes the broken connection when the request finishes; the next
+            # check connects afresh.
             checks[f"database:{alias}"] = f"error: {error.__class__.__name__}"
-            # A dead connection is replaced at the next check, not reused.
-            connections[alias].close_if_unusable_or_obsolete()
     ready = all(value == "ok" for value in checks.values())
     try:
         cache.set("readyz", "1", 5)
