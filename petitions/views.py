@@ -120,7 +120,11 @@ def _detail(request, petition, *, member_form=None, reader_form=None, status=200
     user = request.user
     my_signature = None
     if user.is_authenticated:
-        my_signature = Signature.objects.filter(petition=petition, member=user).first()
+        # No ORDER BY (``first()`` would add one by id, and on a petition with 200,000
+        # rows the planner may walk the id index): the pair is unique.
+        my_signature = next(
+            iter(Signature.objects.filter(petition=petition, member=user).order_by()[:1]), None
+        )
         if member_form is None:
             member_form = MemberSignForm()
     elif reader_form is None:
