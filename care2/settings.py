@@ -160,6 +160,11 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
     # connection (what a streaming replica shows once it has caught up).
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(_alias)
+# Behind PgBouncer in transaction pooling mode, a server-side cursor (QuerySet.iterator())
+# cannot outlive its transaction on the pooled server connection: turn them off there.
+if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):
+    for _config in DATABASES.values():
+        _config["DISABLE_SERVER_SIDE_CURSORS"] = True
 MULTIDB_PINNING_SECONDS = env_int("DATABASE_PIN_SECONDS", 15)
 MULTIDB_PINNING_COOKIE_HTTPONLY = True
 if REPLICA_DATABASES:
@@ -428,6 +433,9 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions are read from the cache and written through to PostgreSQL (a session outlives
+# a Redis restart): a member's page asks no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 # Load balancers and container health checks poll over plain HTTP.

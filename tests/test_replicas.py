@@ -93,13 +93,15 @@ def test_settings_turn_replicas_on_from_database_replica_urls():
         " 'mirrors': [s.DATABASES[a].get('TEST', {}).get('MIRROR') for a in s.REPLICA_DATABASES],"
         " 'hosts': [s.DATABASES[a]['HOST'] for a in s.REPLICA_DATABASES],"
         " 'replicas': s.REPLICA_DATABASES, 'routers': s.DATABASE_ROUTERS,"
-        " 'middleware': s.MIDDLEWARE[:3], 'pin': s.MULTIDB_PINNING_SECONDS}))"
+        " 'middleware': s.MIDDLEWARE[:3], 'pin': s.MULTIDB_PINNING_SECONDS,"
+        " 'cursors': [c.get('DISABLE_SERVER_SIDE_CURSORS', False) for c in s.DATABASES.values()]}))"
     )
     on = json.loads(
         django_python(
             code,
             DATABASE_REPLICA_URLS="postgres://care2@replica-a:6432/care2, postgres://care2@replica-b/care2",
             DATABASE_PIN_SECONDS="20",
+            DB_DISABLE_SERVER_SIDE_CURSORS="1",
         )
     )
     assert on["aliases"] == ["default", "replica1", "replica2"]
@@ -113,12 +115,22 @@ def test_settings_turn_replicas_on_from_database_replica_urls():
         "multidb.middleware.PinningRouterMiddleware",
     ]
     assert on["pin"] == 20
+    # Behind PgBouncer's transaction pooling, on the primary and on every replica.
+    assert on["cursors"] == [True, True, True]
 
-    off = json.loads(django_python(code, DATABASE_REPLICA_URLS="", DATABASE_PIN_SECONDS=""))
+    off = json.loads(
+        django_python(
+            code,
+            DATABASE_REPLICA_URLS="",
+            DATABASE_PIN_SECONDS="",
+            DB_DISABLE_SERVER_SIDE_CURSORS="",
+        )
+    )
     assert off["aliases"] == ["default"]
     assert off["replicas"] == [] and off["routers"] == []
     assert "multidb.middleware.PinningRouterMiddleware" not in off["middleware"]
     assert off["pin"] == 15
+    assert off["cursors"] == [False]
 
 
 @WITH_REPLICA
