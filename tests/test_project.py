@@ -34,6 +34,86 @@ def test_docker_compose_parses_and_runs_only_real_commands():
         assert "healthcheck" in services[name] or name == "migrate"
     for name in ("db", "redis"):
         assert "healthcheck" in services[name]
+    # One worker consumes every queue; the one beat keeps its schedule and lock in Redis.
+    assert "-Q" not in services["worker"]["command"]
+    assert "--schedule" not in services["beat"]["command"]
+    assert "redbeat" in " ".join(services["beat"]["healthcheck"]["test"])
+
+
+# Images the compose files may pull, besides the site's own (built from the Dockerfile).
+REAL_IMAGES = {"postgres", "redis", "edoburu/pgbouncer", "nginx"}
+
+
+def _check_site_command(name: str, command: list[str]) -> None:
+    if command[0] == "python":
+        assert (ROOT / command[1]).exists(), name
+    elif command[0] == "gunicorn":
+        module, attribute = command[1].split(":")
+        assert (ROOT / (module.replace(".", "/") + ".py")).exists(), name
+        assert attribute == "application", name
+    elif command[0] == "celery":
+        assert command[1:3] == ["-A", "care2"] and (ROOT / "care2" / "celery.py").exists()
+    else:
+        raise AssertionError(f"{name} runs an unknown command {command}")
+
+
+def test_docker_compose_scale_shows_two_web_nodes_a_replica_and_the_pooler():
+    """docker-compose.scale.yml: real images, the site's own commands, mounted files that
+    exist, and the settings wired to the services that exist."""
+    from urllib.parse import urlsplit
+
+    from care2.celery import app as celery_app
+
+    compose = yaml.safe_load((ROOT / "docker-compose.scale.yml").read_text())
+    services = compose["services"]
+    site = {name for name, service in services.items() if "build" in service}
+    assert {"migrate", "web-a", "web-b", "beat"} <= site
+    for name, service in services.items():
+        if name in site:
+            assert service["image"] == "care2-news"
+            _check_site_command(name, service["command"])
+        else:
+            repository = service["image"].rsplit(":", 1)[0]
+            assert repository in REAL_IMAGES, f"{name}: {service['image']}"
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).is_file(), f"{name} mounts a missing {source}"
+        if name not in {"migrate", "lb"}:
+            assert "healthcheck" in service, name
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} waits for a missing {dependency}"
+
+    # The web nodes reach the primary and the replica through a PgBouncer each.
+    env = services["web-a"]["environment"]
+    assert env == services["web-b"]["environment"]
+    primary_pooler = urlsplit(env["DATABASE_URL"]).hostname
+    replica_pooler = urlsplit(env["DATABASE_REPLICA_URLS"]).hostname
+    assert services[primary_pooler]["image"].startswith("edoburu/pgbouncer")
+    assert services[replica_pooler]["image"].startswith("edoburu/pgbouncer")
+    assert urlsplit(services[primary_pooler]["environment"]["DATABASE_URL"]).hostname == "db"
+    replica = urlsplit(services[replica_pooler]["environment"]["DATABASE_URL"]).hostname
+    assert services[replica]["entrypoint"] == ["sh", "/deploy/replica-entrypoint.sh"]
+    assert services[primary_pooler]["environment"]["POOL_MODE"] == "transaction"
+    assert env["DB_DISABLE_SERVER_SIDE_CURSORS"] == "1"
+    assert env["TRUSTED_PROXY_COUNT"] == "1"
+    # Migrations on the primary itself, never through the pooler or on a replica.
+    migrate_env = services["migrate"]["environment"]
+    assert urlsplit(migrate_env["DATABASE_URL"]).hostname == "db"
+    assert migrate_env["DATABASE_REPLICA_URLS"] == ""
+    # The load balancer proxies to the two web nodes.
+    nginx = (ROOT / "deploy" / "nginx" / "care2.conf").read_text()
+    assert "server web-a:8000" in nginx and "server web-b:8000" in nginx
+    assert "$proxy_add_x_forwarded_for" in nginx
+
+    # A worker for each of the site's queues.
+    queues = {queue.name for queue in celery_app.conf.task_queues}
+    consumed = set()
+    for name in site:
+        command = services[name]["command"]
+        if command[:4] == ["celery", "-A", "care2", "worker"]:
+            consumed.add(command[command.index("-Q") + 1])
+    assert consumed == queues
 
 
 def test_env_example_names_every_setting_read_from_the_environment():
