@@ -168,3 +168,28 @@ def test_wide_header_drop_downs_balance_wording_and_tag_commas(
     page.get_by_label("Search stories and petitions").fill("library")
     page.get_by_label("Search stories and petitions").press("Enter")
     page.wait_for_url(re.compile(r".*/search/\?q=library"))
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 360])
+def test_a_long_name_and_a_large_balance_keep_the_header_in_the_page(
+    open_browser, live_server, width, artifacts_dir
+):
+    """The longest name the header shows and a six-digit balance still fit: the name is
+    cut with an ellipsis rather than pushing "More" off the right edge."""
+    from tests.factories import UserFactory
+
+    member = UserFactory(first_name="Maximiliana-Josefina", last_name="Wolkenstein")
+    User.objects.filter(pk=member.pk).update(credits_balance=123456, credits_earned=123456)
+    client = Client()
+    client.force_login(member)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page = signed_in(
+        open_browser, live_server, session, viewport={"width": width, "height": 800}
+    )
+    page.goto("/")
+    page.screenshot(path=str(artifacts_dir / f"layout-long-name-{width}.png"))
+    scroll = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert scroll[0] <= scroll[1], scroll
+    if width == 1280:
+        more = page.locator("details.more-menu summary").bounding_box()
+        assert more["x"] + more["width"] <= width, more
