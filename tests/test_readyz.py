@@ -15,8 +15,11 @@ def _free_port() -> int:
 
 
 @pytest.mark.django_db
-def test_readyz_is_200_while_the_database_answers_and_is_never_cached(client):
-    response = client.get("/readyz")
+def test_readyz_is_200_while_the_database_answers_and_is_never_cached(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(1):  # one SELECT 1 per database
+        response = client.get("/readyz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database:default": "ok", "cache": "ok"}
