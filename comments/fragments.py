@@ -14,6 +14,7 @@ it and Django's form fields reject it), so a comment can never forge one.
 
 import datetime
 import re
+from array import array
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,8 +23,10 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from care2 import pagecache
 from care2.pagecache import generation
 from comments import selectors
 
@@ -66,6 +69,9 @@ class Thread:
     count: int  # comments shown (placeholders of deleted ones included)
     new_count: int
     first_new: int | None  # pk of the first new comment
+    # While a shared member page renders (care2.pagecache): the slot for the "new since
+    # your visit" line, which the request fills.
+    new_since_slot: str = ""
 
 
 def url_pattern(name: str) -> tuple[str, str]:
@@ -121,7 +127,20 @@ def _render(story) -> Fragment:
 
 
 def personalize(fragment: Fragment, viewer: Viewer) -> Thread:
-    """The thread as ``viewer`` sees it: their new marks and their action links."""
+    """The thread as ``viewer`` sees it: their new marks and their action links.
+
+    While a shared member page renders, the slots stay for the page to fill
+    (``page_slots``), and the thread's entries are left in its notes."""
+    notes = pagecache.BUILDING.get()
+    if notes is not None:
+        notes["thread"] = fragment.entries
+        return Thread(
+            html=mark_safe(fragment.html),  # noqa: S308 - our own rendered template
+            count=len(fragment.entries),
+            new_count=0,
+            first_new=None,
+            new_since_slot=mark_safe("\x00pnewsince\x00"),  # noqa: S308 - a slot
+        )
     since = viewer.since
     new = (
         {
@@ -182,3 +201,140 @@ class _Links:
                 ' rel="nofollow">Report</a>'
             )
         return "\n              ".join(parts)
+
+
+def _timestamps(entries) -> array:
+    return array("d", (e.created_at.timestamp() for e in entries))
+
+
+def page_notes(notes: dict) -> tuple | None:
+    """What a shared page keeps about its thread: each comment's pk, author, time and
+    whether it is shown, as flat arrays (quick to load from the cache)."""
+    entries = notes.get("thread")
+    if entries is None:
+        return None
+    return (
+        array("q", (e.pk for e in entries)).tobytes(),
+        array("q", (e.author_id or 0 for e in entries)).tobytes(),
+        _timestamps(entries).tobytes(),
+        bytes(e.visible for e in entries),
+    )
+
+
+def page_defaults(viewer: Viewer, notes: dict):
+    """The slots' values for every member of ``viewer``'s shape (no comment their own,
+    none new): what a shared page is kept with."""
+    links = _Links(
+        Viewer(
+            can_comment=viewer.can_comment, moderator=viewer.moderator, suspended=viewer.suspended
+        )
+    )
+    by_pk = {str(e.pk): e for e in notes.get("thread", ())}
+
+    def default(kind: str, name: str) -> str:
+        if kind == "a" and name in by_pk:
+            return links.for_entry(by_pk[name])
+        return ""
+
+    return default
+
+
+def page_slots(kept: tuple | None, viewer: Viewer) -> dict[str, str]:
+    """The thread's slots that differ for ``viewer`` from their shape's: the links under
+    their own comments, the marks on comments new to them, the "new since" line."""
+    if kept is None:
+        return {}
+    pks, authors, times, visible = (
+        array("q", kept[0]),
+        array("q", kept[1]),
+        array("d", kept[2]),
+        kept[3],
+    )
+    values: dict[str, str] = {}
+    me = viewer.pk
+    if me is not None and me in authors:
+        links = _Links(viewer)
+        for index, author in enumerate(authors):
+            if author == me:
+                entry = Entry(
+                    pk=pks[index],
+                    author_id=me,
+                    created_at=datetime.datetime.fromtimestamp(times[index], datetime.UTC),
+                    visible=bool(visible[index]),
+                )
+                values[f"a{entry.pk}"] = links.for_entry(entry)
+    first_new, new_count = None, 0
+    if viewer.since is not None:
+        since = viewer.since.timestamp()
+        for index, moment in enumerate(times):
+            if moment > since and visible[index] and authors[index] != me:
+                pk = pks[index]
+                values[f"n{pk}"] = " comment-new"
+                values[f"b{pk}"] = NEW_BADGE
+                new_count += 1
+                if first_new is None:
+                    first_new = pk
+    if new_count:
+        values["pnewsince"] = format_html(
+            '<p class="new-since-visit" data-testid="new-since-visit"><span class="badge'
+            ' badge-new">New</span> {} comment{} since your last visit. <a href="#comment-{}">'
+            "Go to the first</a></p>",
+            new_count,
+            "" if new_count == 1 else "s",
+            first_new,
+        )
+    return values
+
+
+# --- The thread's part of a member's shared story page (care2.pagecache.PagePart) ----
+
+
+def _viewer(request, story, since=None) -> Viewer:
+    """The viewer as ``comments_tags.story_comments`` sees them."""
+    from care2.users.services import user_has_verified_email
+    from comments.services import can_moderate, edit_cutoff
+
+    user = request.user
+    suspended = user.is_suspended
+    is_open = story.status == story.Status.PUBLISHED
+    return Viewer(
+        pk=user.pk,
+        can_comment=is_open and not suspended and user_has_verified_email(user),
+        moderator=can_moderate(user),
+        suspended=suspended,
+        since=since,
+        edit_cutoff=edit_cutoff(),
+    )
+
+
+def story_part_shape(request, story) -> tuple:
+    """What the story page's comment section depends on beyond the thread: tracking,
+    may comment, may moderate, suspended, e-mail copies on."""
+    viewer = _viewer(request, story)
+    return (
+        selectors.is_tracking(member=request.user, story=story),
+        viewer.can_comment,
+        viewer.moderator,
+        viewer.suspended,
+        bool(request.user.email_on_tracked_comments),
+    )
+
+
+def story_part_default(request, story, notes):
+    return page_defaults(_viewer(request, story), notes)
+
+
+def story_part_values(request, story, kept, context) -> dict[str, str]:
+    return page_slots(kept, _viewer(request, story, since=context.get("last_visit")))
+
+
+def register_story_part() -> None:
+    pagecache.register_part(
+        "story",
+        pagecache.PagePart(
+            shape=story_part_shape,
+            default=story_part_default,
+            extra=page_notes,
+            values=story_part_values,
+        ),
+    )

@@ -5,6 +5,7 @@ thread, a member's comments on their profile, the stories they track in their se
 def register() -> None:
     from care2 import demo, panels
     from comments import demo as comments_demo
+    from comments import fragments
     from comments.templatetags import comments_tags
     from credits.demo import register_awards
 
@@ -29,5 +30,7 @@ def register() -> None:
         template="comments/_tracked_stories.html",
         context=comments_tags.tracked_stories,
     )
+    # The thread's slots in a member's shared story page (care2.pagecache).
+    fragments.register_story_part()
     demo.register("comments", comments_demo.load, order=20)
     register_awards("comments", comments_demo.credit_awards, order=20)

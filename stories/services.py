@@ -313,19 +313,25 @@ def story_unsave(*, member: User, story: Story) -> bool:
 VISIT_REFRESH = datetime.timedelta(minutes=1)
 
 
-def story_visit(*, member: User, story: Story) -> datetime.datetime | None:
+def story_visit(
+    *, member: User, story: Story, previous: datetime.datetime | None | object = ...
+) -> datetime.datetime | None:
     """Record that the member opened the story now; returns their previous visit (None
     the first time), which marks the comments that are new to them.
 
     A soft marker: two tabs racing may both see the same previous visit, which is fine;
     the unique constraint keeps one row. Written at most once a minute per member and
     story (VISIT_REFRESH), without waiting for the disk (``_soft_write``): losing the last
-    moment of visit marks in a database crash only shows a few comments as new again."""
+    moment of visit marks in a database crash only shows a few comments as new again.
+
+    ``previous``: the previous visit when the caller read it already (the story page
+    reads it with the story), so it is not read again."""
     from stories.models import StoryVisit
 
     now = timezone.now()
     visits = StoryVisit.objects.filter(member=member, story=story)
-    previous = visits.values_list("last_seen_at", flat=True).first()
+    if previous is ...:
+        previous = visits.values_list("last_seen_at", flat=True).first()
     if previous is None:
         with _soft_write():
             StoryVisit.objects.bulk_create(

@@ -2,19 +2,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from care2 import pagecache
 from care2.pagecache import cached_for_readers
 from care2.redirects import redirect_next, safe_next
+from care2.users import facts
+from care2.users.context_processors import header_values
 from care2.users.decorators import member_can_act
 from stories import selectors, services
 from stories.forms import ReportForm, StoryForm
-from stories.models import Category, SavedStory, Story, Vet
+from stories.models import Category, SavedStory, Story, StoryVisit, Vet
 
 
 def _page(request, queryset, per_page=None):
@@ -59,14 +63,28 @@ def _listing(
 
 @cached_for_readers
 def front_page(request):
-    """The front page: published stories, newest first."""
-    return _listing(
-        request,
-        queryset=Story.objects.published().order_by("-published_at", "-pk"),
-        title="Top stories",
-        section="front",
-        feeds=(reverse("stories:feed_rss"), reverse("stories:feed_atom")),
-    )
+    """The front page: published stories, newest first. A member's is shared by every
+    member of the same shape, their header and tokens filled in (care2.pagecache)."""
+
+    def page(**context):
+        return _listing(
+            request,
+            queryset=Story.objects.published().order_by("-published_at", "-pk"),
+            title="Top stories",
+            section="front",
+            feeds=(reverse("stories:feed_rss"), reverse("stories:feed_atom")),
+            **context,
+        )
+
+    if request.user.is_authenticated and pagecache.member_cacheable(request):
+        return pagecache.member_page(
+            request,
+            name="front",
+            shape=_member_shape(request),
+            render=lambda: page(**pagecache.slot_context()),
+            personalize=lambda compiled: header_values(request),
+        )
+    return page()
 
 
 @cached_for_readers
@@ -123,12 +141,18 @@ def _get_story(pk):
 
 
 def _story_for(user, pk):
-    """The story, with the member's own state (has_vetted, is_saved) in the same query."""
+    """The story, with the member's own state (has_vetted, is_saved, their previous
+    visit) in the same query."""
     stories = Story.objects.select_related("category", "submitter")
     if user.is_authenticated:
         stories = stories.annotate(
             has_vetted=Exists(Vet.objects.filter(story=OuterRef("pk"), member=user)),
             is_saved=Exists(SavedStory.objects.filter(story=OuterRef("pk"), member=user)),
+            last_seen_at=Subquery(
+                StoryVisit.objects.filter(story=OuterRef("pk"), member=user).values(
+                    "last_seen_at"
+                )[:1]
+            ),
         )
     return get_object_or_404(stories, pk=pk)
 
@@ -142,17 +166,59 @@ def story_detail(request, pk, slug):
         return render(request, "stories/story_gone.html", {"story": story}, status=404)
     if slug != story.slug:
         return redirect(story, permanent=True)
-    last_visit = services.story_visit(member=user, story=story) if user.is_authenticated else None
+    last_visit = (
+        services.story_visit(member=user, story=story, previous=story.last_seen_at)
+        if user.is_authenticated
+        else None
+    )
     context = {
         "last_visit": last_visit,
         "is_saved": getattr(story, "is_saved", False),
         "story": story,
-        "tags": list(story.tags.all()),
+        # Read only when the page renders (a member's shared page is mostly not).
+        "tags": story.tags.all(),
         "has_vetted": getattr(story, "has_vetted", False),
-        "most_active": selectors.most_active_today(category=story.category, exclude=story),
+        "most_active": SimpleLazyObject(
+            lambda: selectors.most_active_today(category=story.category, exclude=story)
+        ),
         "promote_at": settings.STORY_PROMOTE_AT_VETS,
     }
+    if user.is_authenticated and pagecache.member_cacheable(request):
+        return _member_story_page(request, story, context)
     return render(request, "stories/story_detail.html", context)
+
+
+def _member_shape(request) -> tuple:
+    """What every member page's frame depends on: may they act (the menu's Start and
+    Submit links), are they staff (the Admin link)."""
+    facts.for_request(request)  # primes the member's permissions and verified e-mail
+    user = request.user
+    return (not user.is_suspended, user.is_staff)
+
+
+def _member_story_page(request, story, context):
+    """The story page as the member sees it: one shared rendering per shape (their frame,
+    whether they noted, saved or submitted the story, and the thread part's own facts),
+    their header, tokens, own links and new marks filled in (care2.pagecache)."""
+    shape = (
+        _member_shape(request),
+        context["has_vetted"],
+        context["is_saved"],
+        story.submitter_id == request.user.pk,
+    )
+    return pagecache.member_page_with_parts(
+        request,
+        name="story",
+        obj=story,
+        shape=shape,
+        render=lambda: render(
+            request,
+            "stories/story_detail.html",
+            {**context, "last_visit": None, **pagecache.slot_context()},
+        ),
+        values=lambda: header_values(request),
+        context=context,
+    )
 
 
 @cached_for_readers

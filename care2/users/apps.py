@@ -7,4 +7,6 @@ class UsersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
-        from care2.users import signals  # noqa: F401  (connects the receivers)
+        from care2.users import signals  # its @receiver functions connect on import
+
+        signals.connect_facts()

@@ -1,4 +1,10 @@
+from django.template.defaultfilters import pluralize
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from care2 import pagecache
+from care2.users import facts
 
 
 def member_rights(request):
@@ -10,13 +16,49 @@ def member_rights(request):
     return {"member_can_act": not suspended}
 
 
+def header_values(request) -> dict[str, str]:
+    """The header's personal parts, as HTML: the member's name and profile link, the inbox
+    badge and the balance. Shared member pages (care2.pagecache) hold slots named after
+    these keys, filled with these values per request."""
+    user = request.user
+    unread = facts.for_request(request).unread
+    balance = user.credits_balance
+    return {
+        "pname": conditional_escape(user.public_name),
+        "purl": conditional_escape(user.get_absolute_url()),
+        "pinbox": format_html(
+            ' <span class="badge" data-testid="unread-count" aria-label="{} unread">{}</span>',
+            unread,
+            unread,
+        )
+        if unread
+        else "",
+        "pbalance": f"{balance} credit{pluralize(balance)}",
+    }
+
+
 def inbox(request):
-    """The member's unread-message count (one cheap query, only if shown)."""
+    """The member's unread-message count and the header's personal parts (from the
+    member's cached facts, care2.users.facts), or their slots while a shared member page
+    renders (care2.pagecache)."""
     user = getattr(request, "user", None)
 
     def unread():
         if user is None or not user.is_authenticated:
             return 0
-        return user.messages_received.filter(read_at__isnull=True).count()
+        return facts.for_request(request).unread
 
-    return {"unread_message_count": SimpleLazyObject(unread)}
+    def header():
+        if user is None or not user.is_authenticated:
+            return {}
+        if pagecache.BUILDING.get() is not None:
+            return {key[1:]: mark_safe(f"\x00{key}\x00") for key in HEADER_SLOTS}  # noqa: S308
+        return {key[1:]: mark_safe(value) for key, value in header_values(request).items()}  # noqa: S308
+
+    return {
+        "unread_message_count": SimpleLazyObject(unread),
+        "member_header": SimpleLazyObject(header),
+    }
+
+
+HEADER_SLOTS = ("pname", "purl", "pinbox", "pbalance")

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from care2.mail import EmailMessage
 from care2.mail import send as mail_send
+from care2.users.facts import facts_changed_for
 from care2.users.models import Message, User
 
 
@@ -96,6 +97,7 @@ def notify(
             ],
             ignore_conflicts=True,
         )
+        facts_changed_for(todo)  # their unread counts
         emails = [mail for recipient in todo if email and (mail := email(recipient)) is not None]
         # Sent inside the transaction: if sending fails, the messages roll back too and
         # the task's retry delivers both.

@@ -7,6 +7,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.utils import timezone
 
+from care2.users.facts import facts_changed
 from care2.users.models import AuditEntry, Message, User
 
 
@@ -14,16 +15,20 @@ def user_has_verified_email(user: User) -> bool:
     """Members must verify their e-mail before they submit, vet or comment."""
     if not user.is_authenticated:
         return False
+    if getattr(user, "email_verified_this_request", False):  # care2.users.facts
+        return True
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
 def message_mark_read(*, user: User, message_id: int) -> int:
+    facts_changed(user.pk)  # the header's unread count
     return Message.objects.filter(recipient=user, pk=message_id, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
 def messages_mark_all_read(*, user: User) -> int:
+    facts_changed(user.pk)
     return Message.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
