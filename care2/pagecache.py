@@ -1,18 +1,28 @@
-"""Whole-page cache for readers (anonymous GETs) with explicit invalidation.
+"""Whole-page cache for readers (anonymous GETs) and for members, with explicit
+invalidation.
 
-Every write that changes what a reader sees calls ``pages_changed()`` (after commit);
+Every write that changes what a page shows calls ``pages_changed()`` (after commit);
 it bumps one generation number that is part of every cache key, so all cached pages go
-stale at once. Reads cost two cache round trips. A page is never cached when it carries
-a CSRF token, a message, or a Set-Cookie, so no reader ever gets another's state.
+stale at once. Reads cost two cache round trips. A reader's page is never cached when it
+carries a CSRF token, a message, or a Set-Cookie, so no reader ever gets another's state.
+A member's page is shared as a rendering with slots for the member's own parts
+(``member_page``, below), filled per request.
 """
 
+import contextvars
 import hashlib
+import re
 import time
+import uuid
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 
 GENERATION_KEY = "pagecache:generation"
 
@@ -65,8 +75,6 @@ def cached_for_readers(view):
         key = f"pagecache:{generation()}:{digest}"
         cached = cache.get(key)
         if cached is not None:
-            from django.http import HttpResponse
-
             status, content_type, content = cached
             response = HttpResponse(content, status=status, content_type=content_type)
             response["X-Reader-Cache"] = "hit"
@@ -101,15 +109,6 @@ def cached_for_readers(view):
 # and the slots' places are kept beside the text. A request then replaces only its own
 # parts (the header's few, its own comments', its new ones): a few slices, not a render.
 
-import contextvars  # noqa: E402
-import re  # noqa: E402
-from collections import OrderedDict  # noqa: E402
-import uuid  # noqa: E402
-from array import array  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-from django.http import HttpResponse  # noqa: E402
-
 SLOT = re.compile("\x00([a-z])([0-9a-z_]+)\x00")
 CSRF_SLOT = "\x00pcsrf\x00"
 NONCE_SLOT = "\x00pnonce\x00"
@@ -119,6 +118,7 @@ def slot_context() -> dict:
     """Context for rendering a shared member page: every ``{% csrf_token %}`` and script
     nonce becomes a slot (these override the context processors' values)."""
     return {"csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}
+
 
 # The comment form's one-time submission key, as its hidden input renders it.
 _SUBMISSION_KEY = re.compile(r'(name="submission_key" value=")[0-9a-f-]{36}(")')
