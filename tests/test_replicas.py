@@ -228,3 +228,27 @@ def test_celery_tasks_read_from_the_primary(replica):
     pin_this_thread()
     comment_notify_task.apply(args=[comment.pk])
     assert this_thread_is_pinned()
+
+
+@WITH_REPLICA
+def test_readyz_is_503_while_a_replica_cannot_be_reached(replica, client):
+    """The node's reads go to the replica: without it the node is not ready."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    assert client.get("/readyz").json()[f"database:{REPLICA}"] == "ok"
+    standby = connections[REPLICA]
+    saved = standby.settings_dict["PORT"]
+    standby.close()
+    standby.settings_dict["PORT"] = closed_port
+    try:
+        response = client.get("/readyz")
+    finally:
+        standby.close()
+        standby.settings_dict["PORT"] = saved
+
+    assert response.status_code == 503
+    assert response.json()["database:default"] == "ok"
+    assert response.json()[f"database:{REPLICA}"] == "error: OperationalError"
