@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,43 +16,47 @@ from petitions.models import Signature
 def send_confirmation_task(signature_id: int) -> bool:
     """E-mail a reader the link that confirms their signature (and one to withdraw it).
 
-    Only still-pending signatures get mail, so a repeated delivery after confirming is a
-    no-op; a repeat before it re-sends the same links, which stay valid.
+    Exactly one e-mail per signature, however often the task is delivered: the row is
+    claimed (locked, skipped by a copy running at the same time) and marked sent in the
+    transaction that sends, so a failed send leaves it for the retry or the resend sweep,
+    and a confirmed or already mailed signature is a no-op.
     """
-    signature = (
-        Signature.objects.select_related("petition")
-        .filter(
-            pk=signature_id,
-            status=Signature.Status.PENDING,
-            email__isnull=False,
-            confirmation_sent_at__isnull=True,
-        )
-        .first()
-    )
-    if signature is None:
-        return False
-    urls = services.confirmation_urls(signature=signature)
-    context = {
-        "signature": signature,
-        "petition": signature.petition,
-        "confirm_url": absolute_url(urls["confirm"]),
-        "withdraw_url": absolute_url(urls["withdraw"]),
-        "petition_url": absolute_url(signature.petition.get_absolute_url()),
-        "days": settings.PETITION_CONFIRM_LINK_DAYS,
-        "SITE_NAME": settings.SITE_NAME,
-    }
-    # One recipient and no inbox message (readers have none): the kernel's e-mail half.
-    notifications.send_emails(
-        [
-            notifications.Email(
-                to=signature.email,
-                subject=f"[{settings.SITE_NAME}] Please confirm your signature: "
-                f"{signature.petition.title}"[:200],
-                body=render_to_string("petitions/email/confirm.txt", context),
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("petition")
+            .filter(
+                pk=signature_id,
+                status=Signature.Status.PENDING,
+                email__isnull=False,
+                confirmation_sent_at__isnull=True,
             )
-        ]
-    )
-    Signature.objects.filter(pk=signature.pk).update(confirmation_sent_at=timezone.now())
+            .first()
+        )
+        if signature is None:
+            return False
+        urls = services.confirmation_urls(signature=signature)
+        context = {
+            "signature": signature,
+            "petition": signature.petition,
+            "confirm_url": absolute_url(urls["confirm"]),
+            "withdraw_url": absolute_url(urls["withdraw"]),
+            "petition_url": absolute_url(signature.petition.get_absolute_url()),
+            "days": settings.PETITION_CONFIRM_LINK_DAYS,
+            "SITE_NAME": settings.SITE_NAME,
+        }
+        # One recipient and no inbox message (readers have none): the kernel's e-mail half.
+        notifications.send_emails(
+            [
+                notifications.Email(
+                    to=signature.email,
+                    subject=f"[{settings.SITE_NAME}] Please confirm your signature: "
+                    f"{signature.petition.title}"[:200],
+                    body=render_to_string("petitions/email/confirm.txt", context),
+                )
+            ]
+        )
+        Signature.objects.filter(pk=signature.pk).update(confirmation_sent_at=timezone.now())
     return True
 
 

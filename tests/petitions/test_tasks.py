@@ -55,3 +55,44 @@ def test_no_email_is_sent_inside_the_request_transaction(
     callbacks[0]()
     assert len(mail.outbox) == 1
     assert Signature.objects.get().status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_confirmation_at_once_send_one_email(category, monkeypatch):
+    """The resend sweep can enqueue a signature whose first task is still queued: two
+    copies then run together, and the reader must still get one e-mail."""
+    import threading
+
+    from care2.users import notifications
+    from tests.races import race_calls
+
+    petition = PetitionFactory(category=category)
+    pending = SignatureFactory(petition=petition, status="pending", confirmation_sent_at=None)
+    sent = []
+    real_send = notifications.send_emails
+
+    def slow_send(emails):
+        sent.extend(emails)
+        threading.Event().wait(0.5)  # still sending when the other copy looks
+        return real_send(emails)
+
+    monkeypatch.setattr(notifications, "send_emails", slow_send)
+    outcomes = race_calls([lambda: tasks.send_confirmation_task(pending.pk)] * 2)
+    assert sorted(outcomes) == [("ok", False), ("ok", True)], outcomes
+    assert len(sent) == 1 and len(mail.outbox) == 1
+
+
+def test_a_failed_send_leaves_the_confirmation_for_the_retry(petition, monkeypatch):
+    from care2.users import notifications
+
+    pending = SignatureFactory(petition=petition, status="pending", confirmation_sent_at=None)
+
+    def broken(emails):
+        raise ConnectionError("SMTP down")
+
+    monkeypatch.setattr(notifications, "send_emails", broken)
+    with pytest.raises(ConnectionError):
+        tasks.send_confirmation_task(pending.pk)
+    assert Signature.objects.get(pk=pending.pk).confirmation_sent_at is None
+    monkeypatch.undo()
+    assert tasks.send_confirmation_task(pending.pk) is True and len(mail.outbox) == 1
