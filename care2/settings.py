@@ -160,6 +160,11 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
     # connection (what a streaming replica shows once it has caught up).
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(_alias)
+# A database host that drops packets must not hang a request (or /readyz) for minutes:
+# give up connecting after a few seconds and answer the site's 503.
+for _config in DATABASES.values():
+    if _config["ENGINE"] == "django.db.backends.postgresql":
+        _config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Behind PgBouncer in transaction pooling mode, a server-side cursor (QuerySet.iterator())
 # cannot outlive its transaction on the pooled server connection: turn them off there.
 if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):

@@ -81,3 +81,11 @@ def test_readyz_stays_ready_while_redis_is_down(client, settings):
 def test_readyz_is_not_redirected_to_https_behind_the_ssl_redirect(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_database_that_drops_packets_cannot_hang_a_request():
+    from django.conf import settings
+
+    for alias, config in settings.DATABASES.items():
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            assert config["OPTIONS"]["connect_timeout"] == 5, alias
