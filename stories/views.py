@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection
+from django.db.models import BooleanField, DateTimeField
+from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -146,15 +148,36 @@ def _story_for(user, pk):
     stories = Story.objects.select_related("category", "submitter")
     if user.is_authenticated:
         stories = stories.annotate(
-            has_vetted=Exists(Vet.objects.filter(story=OuterRef("pk"), member=user)),
-            is_saved=Exists(SavedStory.objects.filter(story=OuterRef("pk"), member=user)),
-            last_seen_at=Subquery(
-                StoryVisit.objects.filter(story=OuterRef("pk"), member=user).values(
-                    "last_seen_at"
-                )[:1]
+            has_vetted=_of_member("EXISTS (SELECT 1 FROM {t} WHERE {s} AND {m})", Vet, user),
+            is_saved=_of_member("EXISTS (SELECT 1 FROM {t} WHERE {s} AND {m})", SavedStory, user),
+            last_seen_at=_of_member(
+                "(SELECT last_seen_at FROM {t} WHERE {s} AND {m})",
+                StoryVisit,
+                user,
+                output_field=DateTimeField(),
             ),
         )
     return get_object_or_404(stories, pk=pk)
+
+
+def _of_member(sql: str, model, user, output_field=None):
+    """A subquery on the member's row of ``model`` for the story: written out, because
+    the ORM's ``Exists``/``Subquery`` cost more to build than to run (a millisecond each
+    on every member's story page)."""
+    quote = connection.ops.quote_name
+    story_column = quote(model._meta.get_field("story").column)
+    member_column = quote(model._meta.get_field("member").column)
+    table = quote(model._meta.db_table)
+    story_pk = f"{quote(Story._meta.db_table)}.{quote(Story._meta.pk.column)}"
+    return RawSQL(
+        sql.format(
+            t=table,
+            s=f"{table}.{story_column} = {story_pk}",
+            m=f"{table}.{member_column} = %s",
+        ),
+        [user.pk],
+        output_field=output_field or BooleanField(),
+    )
 
 
 @cached_for_readers
