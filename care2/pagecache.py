@@ -12,6 +12,7 @@ A member's page is shared as a rendering with slots for the member's own parts
 import contextvars
 import hashlib
 import re
+import threading
 import time
 import uuid
 from array import array
@@ -253,27 +254,30 @@ class _Recent:
     def __init__(self, budget: int = 48 * 1024 * 1024):
         self.budget, self.used = budget, 0
         self.pages: OrderedDict[str, tuple[float, Compiled]] = OrderedDict()
+        self.lock = threading.Lock()  # for threaded servers (runserver, gthread)
 
     def get(self, key: str) -> "Compiled | None":
-        found = self.pages.get(key)
-        if found is None:
-            return None
-        expires, compiled = found
-        if expires < time.monotonic():
-            self._drop(key)
-            return None
-        self.pages.move_to_end(key)
-        return compiled
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None:
+                return None
+            expires, compiled = found
+            if expires < time.monotonic():
+                self._drop(key)
+                return None
+            self.pages.move_to_end(key)
+            return compiled
 
     def put(self, key: str, compiled: "Compiled", timeout: int) -> None:
-        self._drop(key)
         size = compiled.size()
-        if size > self.budget // 4:
-            return
-        self.pages[key] = (time.monotonic() + timeout, compiled)
-        self.used += size
-        while self.used > self.budget:
-            self._drop(next(iter(self.pages)))
+        with self.lock:
+            self._drop(key)
+            if size > self.budget // 4:
+                return
+            self.pages[key] = (time.monotonic() + timeout, compiled)
+            self.used += size
+            while self.used > self.budget and self.pages:
+                self._drop(next(iter(self.pages)))
 
     def _drop(self, key: str) -> None:
         found = self.pages.pop(key, None)
@@ -281,8 +285,9 @@ class _Recent:
             self.used -= found[1].size()
 
     def clear(self) -> None:
-        self.pages.clear()
-        self.used = 0
+        with self.lock:
+            self.pages.clear()
+            self.used = 0
 
 
 RECENT = _Recent()

@@ -280,3 +280,21 @@ def test_the_kept_permissions_are_the_backends(kind):
         user.groups.add(Group.objects.get(name="Moderators"))
     expected = ModelBackend().get_all_permissions(UserFactory._meta.model.objects.get(pk=user.pk))
     assert member_facts(user).permissions == expected
+
+
+def test_the_recent_pages_stay_within_their_budget():
+    def page(n):
+        return pagecache.Compiled(200, "text/html", b"x" * n, [], [], [], None)
+
+    recent = pagecache._Recent(budget=1000)
+    recent.put("a", page(200), 60)
+    recent.put("b", page(200), 60)
+    recent.get("a")  # used last: "b" goes first
+    recent.put("c", page(240), 60)
+    recent.put("d", page(400), 60)
+    assert recent.used <= 1000
+    assert recent.get("b") is None and recent.get("a") is not None
+    recent.put("huge", page(600), 60)  # over a quarter of the budget: never kept
+    assert recent.get("huge") is None
+    recent.put("gone", page(10), -1)  # already expired
+    assert recent.get("gone") is None
