@@ -2,8 +2,6 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from care2.pagecache import pages_changed
-from care2.users.services import audit_record
 from credits import services
 from credits.forms import AdjustmentForm, CauseAdminForm
 from credits.models import Cause, CreditEntry, CreditRule
@@ -26,24 +24,8 @@ class CreditRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Every rule change is audited, with the values before and after (the list's
-        inline edits come through here too)."""
-        before = CreditRule.objects.filter(pk=obj.pk).first() if change else None
-        super().save_model(request, obj, form, change)
-        changes = [
-            f"{name.replace('_', ' ')} {getattr(before, name) if before else '—'} → "
-            f"{getattr(obj, name)}"
-            for name in ("amount", "daily_cap")
-            if before is None or getattr(before, name) != getattr(obj, name)
-        ]
-        if changes:
-            pages_changed()  # the credits box on cached story pages shows the amounts
-            audit_record(
-                actor=request.user,
-                action="change credit rule" if change else "add credit rule",
-                target=obj,
-                reason="; ".join(changes),
-                admin_log=False,  # the change form logs this save itself
-            )
+        inline edits come through here too): the service writes both."""
+        services.credit_rule_update(rule=obj, by=request.user, admin_log=False)
 
 
 @admin.register(CreditEntry)
@@ -95,19 +77,13 @@ class CreditEntryAdmin(admin.ModelAdmin):
                 member=form.cleaned_data["member"],
                 amount=form.cleaned_data["amount"],
                 note=form.cleaned_data["note"],
-                moderator=request.user,
+                moderator=request.user,  # the service writes the audit entry too
+                admin_log=False,  # the add form logs this save itself
             )
         except services.CreditError as error:
             # Only when another write got in between validating the form and saving.
             obj._adjust_error = error.message
             return
-        audit_record(
-            actor=request.user,
-            action="adjust credits",
-            target=entry,
-            reason=f"{entry.amount:+d} for member {entry.member_id}: {entry.note}",
-            admin_log=False,  # the add form logs this save itself
-        )
         obj.__dict__.update(entry.__dict__)
 
     def save_related(self, request, form, formsets, change):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from care2.pagecache import pages_changed
 from care2.users.models import User
+from care2.users.services import audit_record
 from credits.models import DEFAULT_RULES, Action, Cause, CreditEntry, CreditRule
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "credit_award",
     "credit_reverse",
     "credit_rule_get",
+    "credit_rule_update",
     "credits_reconcile",
     "credits_reverse_for_target",
 ]
@@ -59,6 +61,37 @@ def credit_rule_get(*, action: str) -> CreditRule:
         action=action, defaults={"amount": amount, "daily_cap": cap}
     )
     return rule
+
+
+def credit_rule_update(*, rule: CreditRule, by: User | None, admin_log=True) -> list[str]:
+    """A moderator sets what an action pays (the admin's rule forms, the list's inline
+    edits too): ``rule`` carries the new amount and cap. The row is locked and read
+    again, so the audit entry names the values it really had before; nothing is
+    written when neither changed. Returns the changes ("amount 3 → 5")."""
+    with transaction.atomic():
+        adding = rule._state.adding
+        before = None if adding else CreditRule.objects.select_for_update().get(pk=rule.pk)
+        changes = [
+            f"{name.replace('_', ' ')} {getattr(before, name) if before else '—'} → "
+            f"{getattr(rule, name)}"
+            for name in ("amount", "daily_cap")
+            if before is None or getattr(before, name) != getattr(rule, name)
+        ]
+        if not changes:
+            return changes
+        if adding:
+            rule.save()
+        else:
+            rule.save(update_fields=["amount", "daily_cap", "updated_at"])
+        pages_changed()  # the credits box on cached story pages shows the amounts
+        audit_record(
+            actor=by,
+            action="add credit rule" if adding else "change credit rule",
+            target=rule,
+            reason="; ".join(changes),
+            admin_log=admin_log,
+        )
+    return changes
 
 
 def credit_amounts() -> dict[str, int]:
@@ -237,9 +270,13 @@ def credits_reverse_for_target(*, target, reason: str = "") -> list[CreditEntry]
     return [r for r in reversals if r is not None]
 
 
-def credit_adjust(*, member, amount: int, note: str, moderator=None, key: str = "") -> CreditEntry:
+def credit_adjust(
+    *, member, amount: int, note: str, moderator=None, key: str = "", admin_log=True
+) -> CreditEntry:
     """A moderator adds (or takes away) credits: both balance and lifetime total move.
-    Refused if it would take the balance below zero."""
+    Refused if it would take the balance below zero. With a ``moderator`` the audit
+    entry is written in the same transaction as the ledger entry (``admin_log=False``
+    when the admin's add form logs the save itself)."""
     if amount == 0:
         raise CreditError("An adjustment needs an amount other than zero.")
     if not note.strip():
@@ -264,6 +301,14 @@ def credit_adjust(*, member, amount: int, note: str, moderator=None, key: str = 
             raise CreditError("This adjustment was already made.")
         _move_member(member.pk, amount=amount, earned=amount)
         pages_changed()  # the member's number after their name, on cached pages
+        if moderator is not None:
+            audit_record(
+                actor=moderator,
+                action="adjust credits",
+                target=entry,
+                reason=f"{entry.amount:+d} for member {entry.member_id}: {entry.note}",
+                admin_log=admin_log,
+            )
     return entry
 
 

@@ -1,14 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from care2.admin import ReasonActionForm
-from care2.pagecache import pages_changed
 from petitions import selectors, services
 from petitions.models import Petition, PetitionUpdate, Signature
-from petitions.search import petitions_reindex
-from petitions.text import sanitize_text
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -36,8 +34,23 @@ class UpdateInline(admin.TabularInline):
         return False
 
 
+class PetitionAdminForm(forms.ModelForm):
+    """The change form says what the service would refuse, on the field (the admin
+    builds the form's fields and model from ``PetitionAdmin``)."""
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        if "deadline" in self.changed_data:
+            try:
+                services.petition_deadline_check(deadline)
+            except services.PetitionError as error:
+                raise forms.ValidationError(error.message, code=error.code) from None
+        return deadline
+
+
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
+    form = PetitionAdminForm
     list_display = [
         "title",
         "status",
@@ -74,14 +87,12 @@ class PetitionAdmin(admin.ModelAdmin):
     actions = ["hide", "unhide", "close"]
 
     def save_model(self, request, obj, form, change):
-        if "why" in form.changed_data:
-            obj.why_html = sanitize_text(obj.why)  # what the page shows
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        petitions_reindex(petition_ids=[form.instance.pk])
-        pages_changed()
+        # The service writes the changed columns (the page's text sanitized again), the
+        # audit entry, the search index and the page-cache generation; the admin logs
+        # the change itself.
+        services.petition_edit(
+            petition=obj, by=request.user, fields=form.changed_data, admin_log=False
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_count()

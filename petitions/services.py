@@ -28,7 +28,7 @@ from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users import notifications
 from care2.users.models import Message, User
-from care2.users.services import audit_record_many, user_has_verified_email
+from care2.users.services import audit_record, audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from petitions.deadlines import DEADLINE_MAX_YEARS, deadline_too_far
 from petitions.images import (
@@ -141,6 +141,17 @@ def _raise_goal_if_reached(petition: Petition) -> None:
 # --- Starting and running a petition ---------------------------------------------------
 
 
+def petition_deadline_check(deadline: datetime.datetime | None) -> None:
+    """A petition's deadline, when it has one, is in the future and at most
+    DEADLINE_MAX_YEARS ahead: the rule of starting a petition and of editing one."""
+    if deadline is not None and deadline <= timezone.now():
+        raise PetitionError("The deadline must be in the future.", code="deadline")
+    if deadline is not None and deadline_too_far(deadline):
+        raise PetitionError(
+            f"The deadline must be at most {DEADLINE_MAX_YEARS} years ahead.", code="deadline"
+        )
+
+
 def petition_start(
     *,
     creator: User,
@@ -174,12 +185,7 @@ def petition_start(
     earlier = Petition.objects.filter(creator=creator, submission_key=submission_key)
     if submission_key is not None and (found := earlier.first()) is not None:
         return found
-    if deadline is not None and deadline <= timezone.now():
-        raise PetitionError("The deadline must be in the future.")
-    if deadline is not None and deadline_too_far(deadline):
-        raise PetitionError(
-            f"The deadline must be at most {DEADLINE_MAX_YEARS} years ahead.", code="deadline"
-        )
+    petition_deadline_check(deadline)
     title, target, why = " ".join(title.split()), target.strip(), why.strip()
     # The form says the same; the service holds for every caller (the API, the shell).
     for label, value, low, high in (
@@ -381,6 +387,40 @@ def petitions_close(*, petition_ids, by: User | None = None, reason: str = "") -
         action="close petition",
         reason=reason,
     )
+
+
+def petition_edit(*, petition: Petition, by: User | None, fields, admin_log=True) -> Petition:
+    """A moderator's edit of a petition (the admin's add and change forms): ``petition``
+    carries the new values, ``fields`` names those that changed. A changed deadline
+    follows the rule of starting a petition (``PetitionError``). Writes only those
+    columns, with the text the page shows sanitized again when "why" changed, in one
+    transaction with the audit entry; the search index and cached pages follow."""
+    columns = {f.name for f in Petition._meta.concrete_fields}
+    fields = sorted(name for name in fields if name in columns)
+    adding = petition._state.adding
+    if adding or "deadline" in fields:
+        petition_deadline_check(petition.deadline)
+    with transaction.atomic():
+        if adding or "why" in fields:
+            petition.why_html = sanitize_text(petition.why)  # what the page shows
+            fields.append("why_html")
+        if adding:
+            petition.save()
+        elif fields:
+            petition.save(update_fields=fields)
+        if adding or fields:
+            petitions_reindex(petition_ids=[petition.pk])
+            pages_changed()
+            audit_record(
+                actor=by,
+                action="add petition" if adding else "edit petition",
+                target=petition,
+                reason="changed " + ", ".join(n for n in fields if n != "why_html")
+                if fields
+                else "",
+                admin_log=admin_log,
+            )
+    return petition
 
 
 def petition_update_post(

@@ -2,10 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from care2.admin import ReasonActionForm, action_reason
-from care2.pagecache import pages_changed
 from stories import services
 from stories.models import Category, Report, Story, Vet
-from stories.search import stories_reindex
 
 
 @admin.register(Category)
@@ -71,10 +69,22 @@ class StoryAdmin(admin.ModelAdmin):
     action_form = ReasonActionForm  # the reason goes to the audit trail
     actions = ["publish", "hide", "reject", "reject_as_spam"]
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: ``save_related`` writes the story and its tags together through
+        the service."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        stories_reindex(story_ids=[form.instance.pk])  # title, summary or tags changed
-        pages_changed()  # and the cached pages that show them
+        # The service writes the changed columns and the tags, the audit entry, the
+        # search index and the page-cache generation (the admin logs the change itself).
+        services.story_edit(
+            story=form.instance,
+            by=request.user,
+            fields=[name for name in form.changed_data if name != "tags"],
+            tags=form.cleaned_data["tags"] if "tags" in form.changed_data else None,
+            admin_log=False,
+        )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _run(self, request, queryset, service, verb):
         ids = list(queryset.values_list("pk", flat=True))

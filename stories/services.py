@@ -18,7 +18,7 @@ from django.utils import timezone
 from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
 from care2.users.models import User
-from care2.users.services import audit_record_many, user_has_verified_email
+from care2.users.services import audit_record, audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Category, Report, Story, Vet
 from stories.search import stories_reindex
@@ -277,6 +277,48 @@ def stories_reject(
             ):
                 credit_reverse(key=f"vet:{member_id}:{story_id}", reason="story rejected as spam")
     return result
+
+
+def _column_fields(model, fields) -> list[str]:
+    """The names among ``fields`` that are columns of ``model`` (not many-to-many)."""
+    columns = {f.name for f in model._meta.concrete_fields}
+    return sorted(name for name in fields if name in columns)
+
+
+def story_edit(
+    *, story: Story, by: User | None, fields, tags: list[str] | None = None, admin_log=True
+) -> Story:
+    """A moderator's edit of a story's text (the admin's add and change forms):
+    ``story`` carries the new values, ``fields`` names those that changed, ``tags``
+    (when given) replaces its tags. Writes only those columns, in one transaction with
+    the audit entry; a changed link gets its duplicate key again (so a re-submission
+    of the new link is still caught), and the search index and cached pages follow."""
+    fields = set(fields)
+    if tags is not None:
+        fields.add("tags")
+    columns = _column_fields(Story, fields)
+    adding = story._state.adding
+    with transaction.atomic():
+        if adding or "url" in columns:
+            story.url_key = url_key(story.url)
+            columns.append("url_key")
+        if adding:
+            story.save()
+        elif columns:
+            story.save(update_fields=columns)
+        if tags is not None:
+            story.tags.set(tags)
+        if adding or fields:
+            stories_reindex(story_ids=[story.pk])  # title, summary or tags changed
+            pages_changed()  # and the cached pages that show them
+            audit_record(
+                actor=by,
+                action="add story" if adding else "edit story",
+                target=story,
+                reason="changed " + ", ".join(sorted(fields)) if fields else "",
+                admin_log=admin_log,
+            )
+    return story
 
 
 def stories_expire_stale(*, now: datetime.datetime | None = None) -> int:
