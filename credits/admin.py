@@ -129,3 +129,25 @@ class CauseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Redemptions point at the cause: retire it (untick "active") instead.
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The service writes the changed columns (never the redeemed count), the audit
+        # entry and the page-cache generation; the admin logs the save itself.
+        try:
+            services.cause_edit(
+                cause=obj, by=request.user, fields=form.changed_data, admin_log=False
+            )
+        except services.CreditError as error:
+            # Only when redemptions got in between validating the form and saving.
+            obj._edit_error = error.message
+
+    def log_change(self, request, obj, message):
+        if getattr(obj, "_edit_error", None) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_edit_error", None) is not None:
+            self.message_user(request, obj._edit_error, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:credits_cause_change", args=[obj.pk]))
+        return super().response_change(request, obj)

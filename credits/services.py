@@ -28,6 +28,7 @@ from credits.models import DEFAULT_RULES, Action, Cause, CreditEntry, CreditRule
 __all__ = [
     "Action",
     "CreditError",
+    "cause_edit",
     "cause_redeem",
     "credit_adjust",
     "credit_amounts",
@@ -310,6 +311,43 @@ def credit_adjust(
                 admin_log=admin_log,
             )
     return entry
+
+
+def cause_edit(*, cause: Cause, by: User | None, fields, admin_log=True) -> Cause:
+    """A moderator adds or edits a cause (the admin's forms): ``cause`` carries the new
+    values, ``fields`` names those that changed. Only those columns are written, so a
+    redemption counted meanwhile is never undone; the cause's row is locked and the
+    stock checked against what was really redeemed (``CreditError`` when lower). One
+    transaction with the audit entry; cached pages follow."""
+    columns = {f.name for f in Cause._meta.concrete_fields} - {"redeemed_count"}
+    fields = sorted(name for name in fields if name in columns)
+    adding = cause._state.adding
+    with transaction.atomic():
+        if not adding:
+            redeemed = (
+                Cause.objects.select_for_update()
+                .values_list("redeemed_count", flat=True)
+                .get(pk=cause.pk)
+            )
+            cause.redeemed_count = redeemed
+            if "stock" in fields and cause.stock is not None and cause.stock < redeemed:
+                raise CreditError(
+                    f"Already redeemed {redeemed} times: the stock cannot be lower than that."
+                )
+            if not fields:
+                return cause
+            cause.save(update_fields=fields)
+        else:
+            cause.save()
+        pages_changed()  # the causes' list and page, cached for readers
+        audit_record(
+            actor=by,
+            action="add cause" if adding else "edit cause",
+            target=cause,
+            reason="changed " + ", ".join(fields) if fields else "",
+            admin_log=admin_log,
+        )
+    return cause
 
 
 def cause_redeem(*, member, cause: Cause, token: str) -> CreditEntry:

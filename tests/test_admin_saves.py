@@ -6,14 +6,16 @@ from unittest import mock
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db.models import F
 from django.urls import reverse
 
 from care2.users.models import AuditEntry
 from credits import services as credit_services
-from credits.models import CreditEntry, CreditRule
+from credits.models import Cause, CreditEntry, CreditRule
 from petitions import services as petition_services
 from stories import services as story_services
 from stories.models import Story
+from tests.credits.factories import CauseFactory
 from tests.factories import StoryFactory, UserFactory
 from tests.petitions.factories import PetitionFactory
 
@@ -246,11 +248,77 @@ def test_the_story_change_form_save_stays_cheap(admin_client, django_assert_max_
 
 def test_a_story_edit_writes_only_the_changed_columns():
     """A vet counted while the moderator's copy was loaded is not undone by the edit."""
-    from django.db.models import F
-
     story = StoryFactory()
     Story.objects.filter(pk=story.pk).update(vet_count=F("vet_count") + 1)
     story.title = "A rooftop garden"
     story_services.story_edit(story=story, by=None, fields=["title"])
     fresh = Story.objects.get(pk=story.pk)
     assert (fresh.title, fresh.vet_count) == ("A rooftop garden", 1)
+
+
+def cause_form(cause, **changes):
+    data = {
+        "title": cause.title,
+        "slug": cause.slug,
+        "description": cause.description,
+        "image_alt": cause.image_alt,
+        "cost": str(cause.cost),
+        "stock": "" if cause.stock is None else str(cause.stock),
+        "is_active": "on" if cause.is_active else "",
+        "order": str(cause.order),
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_cause_edit_goes_through_the_service(admin_client):
+    cause = CauseFactory(stock=10)
+    url = reverse("admin:credits_cause_change", args=[cause.pk])
+    with mock.patch.object(
+        credit_services, "cause_edit", wraps=credit_services.cause_edit
+    ) as cause_edit:
+        response = admin_client.post(url, cause_form(cause, cost="7", stock="20"))
+    assert response.status_code == 302, response.content.decode()
+    cause_edit.assert_called_once()
+    cause.refresh_from_db()
+    assert (cause.cost, cause.stock) == (7, 20)
+    entry = AuditEntry.objects.get(target_type="credits.cause")
+    assert (entry.actor, entry.action, entry.reason) == (
+        admin_client.staff,
+        "edit cause",
+        "changed cost, stock",
+    )
+    assert LogEntry.objects.filter(object_id=str(cause.pk)).count() == 1
+
+
+def test_a_redemption_counted_during_a_cause_edit_is_not_undone():
+    """The model's save wrote back the redeemed count the moderator's copy had."""
+    cause = CauseFactory(stock=5)
+    Cause.objects.filter(pk=cause.pk).update(redeemed_count=F("redeemed_count") + 1)
+    cause.title = "Plant two trees"
+    credit_services.cause_edit(cause=cause, by=None, fields=["title"])
+    fresh = Cause.objects.get(pk=cause.pk)
+    assert (fresh.title, fresh.redeemed_count) == ("Plant two trees", 1)
+
+
+def test_a_stock_below_what_was_redeemed_meanwhile_is_refused():
+    cause = CauseFactory(stock=5)
+    Cause.objects.filter(pk=cause.pk).update(redeemed_count=3)
+    cause.stock = 2  # checked by the form against its own, older count
+    with pytest.raises(credit_services.CreditError, match="Already redeemed 3 times"):
+        credit_services.cause_edit(cause=cause, by=None, fields=["stock"])
+    assert Cause.objects.get(pk=cause.pk).stock == 5
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_cause_edit_refused_by_the_service_says_so(admin_client):
+    """When redemptions get in between the form's check and the save, the moderator
+    reads why on the form again, nothing is written and nothing logged."""
+    cause = CauseFactory(stock=5)
+    url = reverse("admin:credits_cause_change", args=[cause.pk])
+    refused = credit_services.CreditError("Already redeemed 6 times: the stock cannot be lower.")
+    with mock.patch.object(credit_services, "cause_edit", side_effect=refused):
+        response = admin_client.post(url, cause_form(cause, stock="6"), follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert "Already redeemed 6 times" in response.content.decode()
+    assert not LogEntry.objects.filter(object_id=str(cause.pk)).exists()
