@@ -11,7 +11,10 @@ from django.test import Client
 
 from care2.users.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+]  # crawls: once per make test, not again at a fixed instant
 
 ODD_QUERIES = ["page=abc", "page=-1", "page=999999", "q=%3Cscript%3E", "next=//evil.example"]
 ODD_VALUES = ["", "x" * 6000, "<script>alert(1)</script>", "0", "-1", "ñ", "javascript:alert(1)"]

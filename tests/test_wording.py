@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from care2.users.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+]  # crawls: once per make test, not again at a fixed instant
 
 # A space before these is a template's whitespace leaking into a sentence or a list:
 # "repair , libraries", "just now . Thank you", "(Open, 6 days ago )". An ellipsis

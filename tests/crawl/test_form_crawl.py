@@ -22,7 +22,10 @@ from stories.models import Story
 from tests.crawl.harness import Crawler, PageParser, Persona, escaped_markup
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+]  # crawls: once per make test, not again at a fixed instant
 
 LINK_COMMENT = 'The council\'s minutes are <a href="https://example.org/minutes">here</a>.'
 PERSONAS = {
