@@ -183,9 +183,7 @@ def test_a_long_name_and_a_large_balance_keep_the_header_in_the_page(
     client = Client()
     client.force_login(member)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page = signed_in(
-        open_browser, live_server, session, viewport={"width": width, "height": 800}
-    )
+    page = signed_in(open_browser, live_server, session, viewport={"width": width, "height": 800})
     page.goto("/")
     page.screenshot(path=str(artifacts_dir / f"layout-long-name-{width}.png"))
     scroll = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
