@@ -23,3 +23,32 @@ def django_python(code: str, **env: str) -> str:
         check=True,
     )
     return result.stdout
+
+
+def wait_for(predicate, seconds: float = 60, what: str = "condition"):
+    """``predicate()``'s first truthy value, polled until ``seconds`` pass (then the test fails)."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def stop_process(process: subprocess.Popen, log) -> None:
+    """Stop a server or worker warmly (SIGTERM, 30 s), then by force; close its log."""
+    import signal
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    log.close()

@@ -4,9 +4,7 @@ idempotent, so a period that is run twice anyway (a takeover) changes nothing mo
 
 import json
 import os
-import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import redis
 
 from care2.celery import app as celery_app
 from tests.conftest import require_service
-from tests.subprocess_django import django_python
+from tests.subprocess_django import django_python, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,23 +88,7 @@ class Beat:
         return self.log_path.read_text()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
-def wait_for(predicate, what: str, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+        stop_process(self.process, self.log)
 
 
 @pytest.mark.worker
@@ -136,19 +118,21 @@ def test_two_beats_one_sends_and_the_other_takes_over_when_it_stops(tmp_path):
     first = Beat(tmp_path, "beat-a", env)
     second = None
     try:
-        wait_for(lambda: "beat: Acquired lock" in first.output(), "the first beat's lock")
+        wait_for(lambda: "beat: Acquired lock" in first.output(), what="the first beat's lock")
         assert client.exists(lock_key)
 
         second = Beat(tmp_path, "beat-b", env)
-        wait_for(lambda: "beat: Acquiring lock" in second.output(), "the second beat to start")
+        wait_for(lambda: "beat: Acquiring lock" in second.output(), what="the second beat to start")
         # The second beat waits for the lock the first one keeps renewing: it sends nothing.
-        wait_for(lambda: first.output().count("beat: Extending lock") >= 3, "three renewals")
+        wait_for(lambda: first.output().count("beat: Extending lock") >= 3, what="three renewals")
         assert "beat: Acquired lock" not in second.output()
         assert "Sending due task" not in second.output()
 
         first.stop()  # releases the lock on the way out
         assert "beat: Releasing lock" in first.output()
-        wait_for(lambda: "beat: Acquired lock" in second.output(), "the second beat's takeover")
+        wait_for(
+            lambda: "beat: Acquired lock" in second.output(), what="the second beat's takeover"
+        )
         assert client.exists(lock_key)
     finally:
         first.stop()

@@ -24,6 +24,7 @@ from comments.models import Comment
 from tests.comments.factories import TrackingFactory
 from tests.conftest import require_service
 from tests.factories import StoryFactory, UserFactory
+from tests.subprocess_django import stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,14 +137,7 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 def _reset_pools():
@@ -169,16 +163,6 @@ def broker(redis_process, settings):
     yield redis_process
     celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
     _reset_pools()
-
-
-def wait_for(predicate, seconds=60, what="condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.mark.worker
