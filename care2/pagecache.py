@@ -9,6 +9,7 @@ A member's page is shared as a rendering with slots for the member's own parts
 (``member_page``, below), filled per request.
 """
 
+import contextlib
 import contextvars
 import hashlib
 import re
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from multidb import pinning
 
 GENERATION_KEY = "pagecache:generation"
 
@@ -66,6 +68,25 @@ def _cacheable_request(request) -> bool:
     return not (session is not None and session.session_key and session.get("_messages"))
 
 
+@contextlib.contextmanager
+def filling_from_primary():
+    """Reads on the primary while a page that goes into the shared cache renders.
+
+    The generation is bumped as soon as a write commits, when a replica may not have
+    that write yet; a page rendered from the replica then would be kept under the new
+    generation, stale until the next write. With no replica configured (or a thread
+    already pinned, such as a client that just wrote) it changes nothing. Cache hits
+    never get here."""
+    if not settings.REPLICA_DATABASES or pinning.this_thread_is_pinned():
+        yield
+        return
+    pinning.pin_this_thread()
+    try:
+        yield
+    finally:
+        pinning.unpin_this_thread()
+
+
 def cached_for_readers(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -80,7 +101,8 @@ def cached_for_readers(view):
             response = HttpResponse(content, status=status, content_type=content_type)
             response["X-Reader-Cache"] = "hit"
             return response
-        response = view(request, *args, **kwargs)
+        with filling_from_primary():
+            response = view(request, *args, **kwargs)
         if (
             response.status_code in (200, 404)
             and not getattr(response, "streaming", False)
@@ -324,16 +346,17 @@ def member_page(
     if compiled is None:
         state = "miss"
         notes: dict = {}
-        token = BUILDING.set(notes)
-        try:
-            response = render()
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
-        finally:
-            BUILDING.reset(token)
-        if getattr(response, "streaming", False):
-            return response
-        compiled = Compiled.build(response, default(notes), extra(notes))
+        with filling_from_primary():
+            token = BUILDING.set(notes)
+            try:
+                response = render()
+                if hasattr(response, "render") and callable(response.render):
+                    response.render()
+            finally:
+                BUILDING.reset(token)
+            if getattr(response, "streaming", False):
+                return response
+            compiled = Compiled.build(response, default(notes), extra(notes))
         if response.status_code == 200 and not response.cookies:
             cache.set(key, compiled.dump(), timeout)
             RECENT.put(key, compiled, timeout)
