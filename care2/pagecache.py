@@ -324,10 +324,13 @@ def member_page(
     default: Callable[[dict], Callable[[str, str], str]] = lambda notes: lambda kind, name: "",
     personalize: Callable[["Compiled"], dict[str, str]],
     extra: Callable[[dict], object] = lambda notes: None,
+    generations: tuple[int, ...] | None = None,
 ) -> HttpResponse:
     """The member's page ``name`` for ``shape``: from the cache, or rendered with slots
     (``render()`` runs with ``personal()`` giving slots) and kept; either way filled with
-    ``personalize(compiled)`` and this request's CSRF token."""
+    ``personalize(compiled)`` and this request's CSRF token. ``generations``, when the
+    page depends on more than the site's generation (a petition's own), are the ones
+    its key holds instead (the caller read them with the site's, in one round trip)."""
     from django.middleware.csp import get_nonce
     from django.middleware.csrf import get_token
     from django.utils import timezone
@@ -335,7 +338,8 @@ def member_page(
     digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     shape_key = hashlib.blake2b(repr(shape).encode(), digest_size=8).hexdigest()
     zone = timezone.get_current_timezone_name()
-    key = f"pagecache:member:{MEMBER_FORMAT}:{generation()}:{name}:{digest}:{zone}:{shape_key}"
+    stamp = ".".join(map(str, generations)) if generations else generation()
+    key = f"pagecache:member:{MEMBER_FORMAT}:{stamp}:{name}:{digest}:{zone}:{shape_key}"
     timeout = settings.READER_PAGE_CACHE_SECONDS
     compiled = RECENT.get(key)
     state = "hit"
@@ -379,10 +383,12 @@ class PagePart:
     the yes/no facts its part depends on; ``default(request, obj, notes)`` the usual
     value of its slots for that shape (a function of the slot's kind and name, or None);
     ``extra(notes)`` what to keep beside the page; ``values(request, obj, extra, context)``
-    the request's own slot values."""
+    the request's own slot values; ``annotate(user)`` expressions the page's own query
+    of ``obj`` adds, so that ``shape`` needs no query of its own."""
 
-    def __init__(self, *, shape, default=None, extra=None, values=None):
+    def __init__(self, *, shape, default=None, extra=None, values=None, annotate=None):
         self.shape, self.default, self.extra, self.values = shape, default, extra, values
+        self.annotate = annotate
 
 
 PARTS: dict[str, list[PagePart]] = {}

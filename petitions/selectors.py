@@ -3,8 +3,10 @@
 import csv
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -265,3 +267,51 @@ class PageData:
     @cached_property
     def chart(self) -> DayChart:
         return signatures_per_day(petition=self.petition)
+
+
+# --- A member's petition page --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """What a member's petition page needs before its shared rendering: whether they may
+    see it and at which address (``petition`` holds only the columns for that), and their
+    own signature (None when they have not signed)."""
+
+    petition: Petition
+    signature: Signature | None
+
+
+def member_view(*, petition_id: int, member_id: int) -> MemberView | None:
+    """The petition's slug, creator, status and hiding, and the member's signature, in one
+    query (a LEFT JOIN on the unique petition-and-member pair), or None when there is no
+    such petition. A member's shared page costs this and their user row only."""
+    quote = connection.ops.quote_name
+    petition_table = quote(Petition._meta.db_table)
+    signature_table = quote(Signature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.slug, p.creator_id, p.status, p.hidden_at, "  # noqa: S608
+            f"s.id, s.status, s.created_at, s.confirmed_at "
+            f"FROM {petition_table} p LEFT JOIN {signature_table} s "
+            f"ON s.petition_id = p.id AND s.member_id = %s WHERE p.id = %s",
+            [member_id, petition_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    slug, creator_id, status, hidden_at, signature_id, signature_status, created, confirmed = row
+    petition = Petition(
+        id=petition_id, slug=slug, creator_id=creator_id, status=status, hidden_at=hidden_at
+    )
+    signature = None
+    if signature_id is not None:
+        signature = Signature(
+            id=signature_id,
+            petition_id=petition_id,
+            member_id=member_id,
+            status=signature_status,
+            created_at=created,
+            confirmed_at=confirmed,
+        )
+    return MemberView(petition=petition, signature=signature)

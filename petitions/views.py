@@ -7,17 +7,22 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from care2 import pagecache
 from care2.pagecache import _cacheable_request as reader_cacheable
 from care2.slots import cached_reader_page, csrf_slot_context, reader_page_key
+from care2.users import facts
+from care2.users.context_processors import header_values
 from care2.users.decorators import member_can_act
 from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
@@ -111,24 +116,42 @@ def petition_category(request, slug):
 # --- The petition page and signing ------------------------------------------------------
 
 
-def _detail(request, petition, *, member_form=None, reader_form=None, status=200, slot=False):
+_UNREAD = object()
+
+
+def _detail(
+    request,
+    petition,
+    *,
+    member_form=None,
+    reader_form=None,
+    status=200,
+    slot=False,
+    my_signature=_UNREAD,
+    shared=False,
+):
     """The petition page. What every viewer sees alike (count, progress, chart, signers,
     their comments, updates) is read through ``selectors.PageData`` only when its part
-    is rendered: for members those parts come from the fragment cache, under this
-    petition's page generations, so a member's page costs their own parts only. With
-    ``slot``, the CSRF token is left as a slot (``care2.slots``), for the page cache."""
+    is rendered: those parts come from the fragment cache, under this petition's page
+    generations. With ``slot``, the CSRF token is left as a slot (``care2.slots``), for
+    the readers' page cache; with ``shared``, every personal part is (``care2.pagecache``),
+    for the members' shared page. ``my_signature`` is the member's own, when the caller
+    has read it already."""
     user = request.user
-    my_signature = None
     if user.is_authenticated:
-        # No ORDER BY (``first()`` would add one by id, and on a petition with 200,000
-        # rows the planner may walk the id index): the pair is unique.
-        my_signature = next(
-            iter(Signature.objects.filter(petition=petition, member=user).order_by()[:1]), None
-        )
+        if my_signature is _UNREAD:
+            # No ORDER BY (``first()`` would add one by id, and on a petition with
+            # 200,000 rows the planner may walk the id index): the pair is unique.
+            my_signature = next(
+                iter(Signature.objects.filter(petition=petition, member=user).order_by()[:1]),
+                None,
+            )
         if member_form is None:
             member_form = MemberSignForm()
-    elif reader_form is None:
-        reader_form = ReaderSignForm()
+    else:
+        my_signature = None
+        if reader_form is None:
+            reader_form = ReaderSignForm()
     page_url = request.build_absolute_uri(petition.get_absolute_url())
     generations = selectors.page_generations(petition_id=petition.pk)
     context = {
@@ -140,14 +163,33 @@ def _detail(request, petition, *, member_form=None, reader_form=None, status=200
         "fragment_key": f"{generations[0]}.{generations[1]}.{timezone.get_current_timezone_name()}."
         f"{request.scheme}://{request.get_host()}",
         "my_signature": my_signature,
+        # The member's own parts: slots while their shared page renders.
+        "my_signed_at": pagecache.personal(
+            request, "signed", _signed_at(petition, my_signature) if my_signature else ""
+        ),
+        "signer_name": pagecache.personal(
+            request, "name", user.public_name if user.is_authenticated else ""
+        ),
         "member_form": member_form,
         "reader_form": reader_form,
         "page_url": page_url,
         "image_url": request.build_absolute_uri(petition.image.url) if petition.image else "",
         "is_creator": user.is_authenticated and user.pk == petition.creator_id,
         **(csrf_slot_context() if slot else {}),
+        **(pagecache.slot_context() if shared else {}),
     }
     return render(request, "petitions/petition_detail.html", context, status=status)
+
+
+def _signed_at(petition, signature) -> str:
+    """When the member signed, as the sign box says it: "You signed this petition <time>"
+    (the time the signature counted from; on a petition that no longer takes signatures,
+    the time it was given)."""
+    value = signature.confirmed_at if petition.is_open else signature.created_at
+    if value is None:
+        return ""
+    # What ``{% time_ago %}`` renders, as text for the slot.
+    return mark_safe(get_template("includes/_time.html").render({"value": value}).strip())  # noqa: S308
 
 
 def embed_code(request, petition) -> str:
@@ -166,13 +208,56 @@ def petition_detail(request, pk, slug):
 
     Readers get it whole from the page cache, under the site's and this petition's page
     generations (a signature changes only this petition's), with their own CSRF token put
-    into the sign form's slot on the way out."""
+    into the sign form's slot on the way out. Members get one shared rendering per shape,
+    their own parts filled in (``_member_petition_page``)."""
     if settings.READER_PAGE_CACHE_SECONDS > 0 and reader_cacheable(request):
         key = reader_page_key(
             "petitions:page", request, *selectors.page_generations(petition_id=pk)
         )
         return cached_reader_page(request, key, lambda: _petition_page(request, pk, slug, True))
+    if request.user.is_authenticated and pagecache.member_cacheable(request):
+        return _member_petition_page(request, pk, slug)
     return _petition_page(request, pk, slug)
+
+
+def _member_petition_page(request, pk, slug):
+    """The petition page as a member sees it: rendered once per shape and kept under the
+    site's and this petition's page generations (``care2.pagecache.member_page``), their
+    header, name, signing time, CSRF token and script nonce filled in per request.
+
+    The shape is what the page's branches ask of the viewer: may they act (the menu, the
+    sign form, "Start a petition"), are they staff (the Admin link), did they start it
+    (the Manage link), and their signature's status (the sign box). What a moderator may
+    do shows nowhere on the page (it decides only whether a hidden one opens), nor does a
+    verified e-mail. A hit costs one query beside the user's row: the petition's slug,
+    creator, status and hiding with the member's signature (``selectors.member_view``)."""
+    user = request.user
+    facts.for_request(request)  # primes the member's permissions (a hidden petition)
+    view = selectors.member_view(petition_id=pk, member_id=user.pk)
+    if view is None or view.petition.slug != slug or not view.petition.is_visible_to(user):
+        return _petition_page(request, pk, slug)  # not found, moved or hidden: as for anyone
+    petition, signature = view.petition, view.signature
+    shape = (
+        not user.is_suspended,
+        user.is_staff,
+        petition.creator_id == user.pk,
+        signature.status if signature is not None else None,
+    )
+
+    def values(compiled):
+        return {
+            **header_values(request),
+            "psigned": _signed_at(petition, signature) if signature is not None else "",
+        }
+
+    return pagecache.member_page(
+        request,
+        name="petition",
+        shape=shape,
+        render=lambda: _detail(request, _get_petition(pk), my_signature=signature, shared=True),
+        personalize=values,
+        generations=selectors.page_generations(petition_id=pk),
+    )
 
 
 def _petition_page(request, pk, slug, slot=False):
