@@ -302,8 +302,9 @@ CELERY_TASK_ROUTES = {
 # --- Users and accounts ------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, with the member of each request from the cache.
+    "care2.users.backends.ModelBackend",
+    "care2.users.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -311,8 +311,11 @@ def story_part_shape(request, story) -> tuple:
     """What the story page's comment section depends on beyond the thread: tracking,
     may comment, may moderate, suspended, e-mail copies on."""
     viewer = _viewer(request, story)
+    tracking = getattr(story, "is_tracking", None)  # from the story's query (annotate)
+    if tracking is None:
+        tracking = selectors.is_tracking(member=request.user, story=story)
     return (
-        selectors.is_tracking(member=request.user, story=story),
+        tracking,
         viewer.can_comment,
         viewer.moderator,
         viewer.suspended,
@@ -328,6 +331,15 @@ def story_part_values(request, story, kept, context) -> dict[str, str]:
     return page_slots(kept, _viewer(request, story, since=context.get("last_visit")))
 
 
+def story_part_annotate(user) -> dict:
+    from comments.models import Tracking
+    from stories.selectors import of_member
+
+    return {
+        "is_tracking": of_member("EXISTS (SELECT 1 FROM {t} WHERE {s} AND {m})", Tracking, user)
+    }
+
+
 def register_story_part() -> None:
     pagecache.register_part(
         "story",
@@ -336,5 +348,6 @@ def register_story_part() -> None:
             default=story_part_default,
             extra=page_notes,
             values=story_part_values,
+            annotate=story_part_annotate,
         ),
     )

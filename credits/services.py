@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from care2.pagecache import pages_changed
+from care2.users.facts import facts_changed
 from care2.users.models import User
 from care2.users.services import audit_record
 from credits.models import DEFAULT_RULES, Action, Cause, CreditEntry, CreditRule
@@ -140,6 +141,7 @@ def _move_member(member_id: int | None, *, amount: int, earned: int) -> None:
     User.objects.filter(pk=member_id).update(
         credits_balance=F("credits_balance") + amount, credits_earned=F("credits_earned") + earned
     )
+    facts_changed(member_id)  # the cached row shows the balance in the header
 
 
 def _insert(entry: CreditEntry) -> CreditEntry | None:
@@ -479,6 +481,7 @@ def _fix_member(member_id: int) -> int:
     with transaction.atomic():
         _lock_member(member_id)
         ledger_balance, ledger_earned = _ledger_sums([member_id]).get(member_id, (0, 0))
+        facts_changed(member_id)
         return User.objects.filter(pk=member_id).update(
             credits_balance=ledger_balance, credits_earned=ledger_earned
         )

@@ -3,11 +3,44 @@
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stories.models import Category, Story, Vet
+
+
+def of_member(sql: str, model, user, output_field=None) -> RawSQL:
+    """A subquery on the member's row of ``model`` (a model with ``story`` and ``member``
+    keys) for the story of the query it annotates. ``sql`` names the table ``{t}``, the
+    story condition ``{s}`` and the member condition ``{m}``. Written out, because the
+    ORM's ``Exists``/``Subquery`` cost more to build than to run (a millisecond each on
+    every member's story page)."""
+    quote = connection.ops.quote_name
+    story_column = quote(model._meta.get_field("story").column)
+    member_column = quote(model._meta.get_field("member").column)
+    table = quote(model._meta.db_table)
+    story_pk = f"{quote(Story._meta.db_table)}.{quote(Story._meta.pk.column)}"
+    return RawSQL(
+        sql.format(
+            t=table,
+            s=f"{table}.{story_column} = {story_pk}",
+            m=f"{table}.{member_column} = %s",
+        ),
+        [user.pk],
+        output_field=output_field or BooleanField(),
+    )
 
 
 def _recent_count(model, since):

@@ -237,17 +237,44 @@ def test_moderator_rights_follow_the_group(thread, django_capture_on_commit_call
     assert ">Remove</a>" in get(client, url).content.decode()
 
 
-def test_a_shared_member_page_asks_few_queries(thread, django_assert_max_num_queries):
-    """The user row, the story with the member's vet, save and visit, and whether they
-    track it; the front page only the user row."""
+def test_a_shared_member_page_asks_few_queries(thread, django_assert_num_queries):
+    """The story with the member's vet, save, visit and tracking, in one query; the front
+    page none. The member (row and facts) comes from the cache."""
     story, beth, allen, beths, allens = thread
     client = as_member(beth)
     get(client, story.get_absolute_url())
     get(client, "/")
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(1) as captured:
         assert get(client, story.get_absolute_url())["X-Member-Cache"] == "hit"
-    with django_assert_max_num_queries(1):
+    sql = captured.captured_queries[0]["sql"]
+    assert "comments_tracking" in sql and "stories_vet" in sql
+    with django_assert_num_queries(0):
         assert get(client, "/")["X-Member-Cache"] == "hit"
+
+
+def test_the_member_comes_from_the_cache_and_follows_every_change(
+    thread, django_assert_num_queries
+):
+    """The member's row is read once and then kept with their facts; a save, a credit
+    (an F() update of the balance), a message or a deletion is seen on the next page."""
+    from credits import services as credits
+
+    story, beth, allen, beths, allens = thread
+    client = as_member(beth)
+    get(client, "/")
+    with django_assert_num_queries(0):
+        get(client, "/")
+    beth.first_name = "Bethany"
+    beth.save()
+    assert "Bethany" in get(client, "/").content.decode()
+    before = get(client, "/").content.decode()
+    credits.credit_adjust(member=beth, amount=7, note="A test grant", moderator=allen)
+    after = get(client, "/").content.decode()
+    assert before != after
+    beth.refresh_from_db()
+    assert f'data-testid="header-credits">{beth.credits_balance} credits</a>' in after
+    beth.delete()
+    assert get(client, "/").wsgi_request.user.is_anonymous
 
 
 def test_a_page_with_a_message_is_rendered_for_the_member(thread):

@@ -1,25 +1,28 @@
-"""What every page asks about the signed-in member, in one cached record.
+"""What every request asks about the signed-in member, in one cached record.
 
-A member's page needs a few facts that are not on their user row: how many unread
-messages they have (the header's inbox count), whether their e-mail is verified (they
-may comment, vet, sign) and their permissions (moderation links). Asked each time, that
-is three or four queries on every page. They are kept together in one cache entry per
-member, read once per request (``for_request``) and deleted after commit by every write
-that changes one of them (``facts_changed``): a new or read message, an e-mail address
-verified, added or removed, the member's row saved, their groups or permissions changed.
-
-The balance, the name and the suspension are on the user row, which every request loads
-anyway, so they are never stale and not kept here.
+A member's request needs their user row (Django's session authentication loads it) and,
+on every page, a few facts that are not on it: how many unread messages they have (the
+header's inbox count), whether their e-mail is verified (they may comment, vet, sign) and
+their permissions (moderation links). Asked each time, that is four or five queries on
+every page. The row and the facts are kept together in one cache entry per member: the
+authentication backends (``care2.users.backends``) read it, one cache round trip for the
+whole request, and build the user from it (``member``). The entry is deleted, now and
+again after commit, by every write that changes any of it (``facts_changed``): the
+member's row saved or deleted, the credit ledger's ``F()`` updates of the balance, a new
+or read message, an e-mail address verified, added or removed, their groups or
+permissions changed.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache as once
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 #: Part of the key: bump it when the cached shape changes.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +32,22 @@ class Facts:
     permissions: frozenset[str]
 
 
-def _key(pk: int) -> str:
-    return f"member:facts:{FORMAT}:{pk}"
+@once
+def _row_fields() -> tuple[str, ...]:
+    """The user row's columns, in the order the entry keeps their values."""
+    from care2.users.models import User
+
+    return tuple(field.attname for field in User._meta.concrete_fields)
+
+
+@once
+def _schema() -> str:
+    """Part of the key: a new column (a deploy) never reads an entry kept without it."""
+    return hashlib.blake2b(",".join(_row_fields()).encode(), digest_size=4).hexdigest()
+
+
+def _key(pk) -> str:
+    return f"member:facts:{FORMAT}:{_schema()}:{pk}"
 
 
 def _load(user) -> Facts:
@@ -67,17 +84,54 @@ def _load(user) -> Facts:
     return Facts(unread=row["unread"], verified=row["verified"], permissions=permissions)
 
 
-def member_facts(user) -> Facts:
-    """The member's facts, from the cache or read (and then kept)."""
-    key = _key(user.pk)
-    cached = cache.get(key)
-    if isinstance(cached, tuple) and len(cached) == 3:
-        unread, verified, permissions = cached
-        return Facts(unread=unread, verified=verified, permissions=frozenset(permissions))
+def _keep(user, facts: Facts) -> None:
+    # Plain values (ints, strings, bools, datetimes) and tuples: no class of ours is
+    # pickled, so a deploy that changes a class never meets an old pickle of it.
+    row = tuple(getattr(user, name) for name in _row_fields())
+    record = (row, facts.unread, facts.verified, tuple(sorted(facts.permissions)))
+    cache.set(_key(user.pk), record, None)
+
+
+def _prime(user, facts: Facts):
+    """Hang the facts on the user object, so that ``has_perm``, the verified-e-mail check
+    and ``for_request`` ask nothing more in this request."""
+    user._member_facts = facts
+    if not hasattr(user, "_perm_cache"):
+        user._perm_cache = set(facts.permissions)
+    if facts.verified:
+        user.email_verified_this_request = True
+    return user
+
+
+def member(pk):
+    """The member ``pk`` with their facts, from the cache (no query) or read and then
+    kept (three queries); None if there is no such user."""
+    from care2.users.models import User
+
+    cached = cache.get(_key(pk))
+    if isinstance(cached, tuple) and len(cached) == 4:
+        row, unread, verified, permissions = cached
+        user = User.from_db(DEFAULT_DB_ALIAS, _row_fields(), row)
+        facts = Facts(unread=unread, verified=verified, permissions=frozenset(permissions))
+        return _prime(user, facts)
+    try:
+        user = User._default_manager.get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        return None
     facts = _load(user)
-    # Plain ints, bools and a tuple of strings: no class of ours is pickled.
-    cache.set(key, (facts.unread, facts.verified, tuple(sorted(facts.permissions))), None)
-    return facts
+    _keep(user, facts)
+    return _prime(user, facts)
+
+
+def member_facts(user) -> Facts:
+    """The member's facts: those the user object came with, else from the cache or read
+    (and then kept with the row)."""
+    facts = getattr(user, "_member_facts", None)
+    if facts is not None:
+        return facts
+    # Kept with the row as read now, not with this object's (which may be older).
+    fresh = member(user.pk)
+    return fresh._member_facts if fresh is not None else _load(user)
 
 
 def for_request(request) -> Facts | None:
@@ -92,10 +146,7 @@ def for_request(request) -> Facts | None:
     if facts is None:
         facts = member_facts(user)
         request._member_facts = facts
-        if not hasattr(user, "_perm_cache"):
-            user._perm_cache = set(facts.permissions)
-        if facts.verified:
-            user.email_verified_this_request = True
+        _prime(user, facts)
     return facts
 
 

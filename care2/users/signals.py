@@ -63,6 +63,7 @@ def connect_facts() -> None:
         post_save.connect(_forget_facts, sender=model, dispatch_uid=f"facts-{model.__name__}")
         post_delete.connect(_forget_facts, sender=model, dispatch_uid=f"facts-d-{model.__name__}")
     post_save.connect(_forget_member_facts, sender=User, dispatch_uid="facts-user")
+    post_delete.connect(_forget_member_facts, sender=User, dispatch_uid="facts-d-user")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(
             _forget_facts_on_permissions, sender=through, dispatch_uid=f"facts-{through.__name__}"

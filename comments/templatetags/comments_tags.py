@@ -32,7 +32,9 @@ def story_comments(context, story):
     request = context.get("request")
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
-    is_tracking = selectors.is_tracking(member=user, story=story) if signed_in else False
+    is_tracking = getattr(story, "is_tracking", None)  # the story page's query has it
+    if is_tracking is None:
+        is_tracking = selectors.is_tracking(member=user, story=story) if signed_in else False
     is_open = story.status == story.Status.PUBLISHED
     suspended = signed_in and user.is_suspended
     can_comment = is_open and signed_in and not suspended and user_has_verified_email(user)
