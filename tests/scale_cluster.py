@@ -281,11 +281,13 @@ class Cluster(contextlib.ExitStack):
             self.env(**extra),
         )  # fmt: skip
 
-    def beat(self, name: str, **extra: str) -> Process:
+    def beat(self, name: str, *, scheduler: str | None = None, **extra: str) -> Process:
+        """A beat process; ``scheduler`` replaces the configured one (celery-redbeat)."""
         return self.spawn(
             name,
             [str(BIN / "celery"), "-A", "care2", "beat", "--loglevel=INFO",
-             "-s", str(self.base / f"{name}-schedule")],
+             "-s", str(self.base / f"{name}-schedule"),
+             *(["--scheduler", scheduler] if scheduler else [])],
             self.env(**extra),
         )  # fmt: skip
 
@@ -338,6 +340,10 @@ class Browser:
 
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.jar if c.name == name), None)
+
+    def drop_cookie(self, name: str) -> None:
+        for cookie in [c for c in self.jar if c.name == name]:
+            self.jar.clear(cookie.domain, cookie.path, cookie.name)
 
     def request(self, url: str, data: dict | None = None) -> tuple[int, dict, str]:
         headers = {"X-Forwarded-For": self.client_ip}

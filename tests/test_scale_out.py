@@ -4,12 +4,19 @@ separate queues and two beat processes, all on loopback (tests/scale_cluster.py)
 
 One deployment for the module; the tests run in order and the beat check comes last, so
 that two beat periods have passed by then. Everything is stopped and removed afterwards,
-however the tests end."""
+however the tests end.
+
+``SCALE_OUT_BREAK`` (test-only; comma-separated ``pinning``, ``beat_lock``,
+``trusted_proxy``) starts the deployment without that mechanism, to show that the test
+guarding it fails: the pin window at 0 s, both beats on Celery's own file scheduler
+instead of celery-redbeat's lock, no ``TRUSTED_PROXY_COUNT``. It only breaks things;
+unset (as in ``make test``) everything passes. docs/scaling.md has each run."""
 
 import datetime
 import email
 import email.policy
 import json
+import os
 import shutil
 import time
 import uuid
@@ -28,6 +35,13 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results" / "scale-out
 FAN_OUT_TRACKERS = 1200
 FAN_OUT_BATCH = 10  # NOTIFY_BATCH_SIZE: 120 batches, so a kill lands mid-fan-out
 
+BREAKABLE = {"pinning", "beat_lock", "trusted_proxy"}
+BREAK = {name.strip() for name in os.environ.get("SCALE_OUT_BREAK", "").split(",")} - {""}
+if BREAK - BREAKABLE:
+    raise pytest.UsageError(
+        f"SCALE_OUT_BREAK: unknown {sorted(BREAK - BREAKABLE)}; choose from {sorted(BREAKABLE)}"
+    )
+
 SEED = """
 import json
 from django.core.management import call_command
@@ -38,6 +52,7 @@ from comments.models import Tracking
 from tests.factories import StoryFactory, UserFactory
 from tests.petitions.factories import PetitionFactory
 member = UserFactory(email="member@scale.example", first_name="Mia", last_name="Member")
+UserFactory(email="unpinned@scale.example", first_name="Ula", last_name="Unpinned")
 tracker = UserFactory(email="tracker@scale.example", email_on_tracked_comments=True)
 story = StoryFactory(published=True, title="Read on the other node")
 Tracking.objects.create(member=tracker, story=story)
@@ -51,6 +66,8 @@ Tracking.objects.bulk_create([Tracking(member=user, story=fan) for user in crowd
 petition = PetitionFactory()
 print(json.dumps({
     "member": member.email,
+    "member_url": reverse("users:profile", args=[member.pk]),
+    "unpinned_member": "unpinned@scale.example",
     "tracker": tracker.pk,
     "story_url": story.get_absolute_url(),
     "comment_url": reverse("comments:add", args=[story.pk]),
@@ -89,10 +106,15 @@ def deployment():
             "CELERY_UNACKED_RESTORE_INTERVAL": "1",
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",
         }
+        if "trusted_proxy" in BREAK:
+            del site["TRUSTED_PROXY_COUNT"]
+        if "pinning" in BREAK:
+            site["DATABASE_PIN_SECONDS"] = "0"
+        scheduler = "celery.beat:PersistentScheduler" if "beat_lock" in BREAK else None
         cluster.site_env = site
         beat_started = time.time()
-        cluster.beat("beat-1", **site)
-        cluster.beat("beat-2", **site)
+        cluster.beat("beat-1", scheduler=scheduler, **site)
+        cluster.beat("beat-2", scheduler=scheduler, **site)
         cluster.worker("worker-notifications", "notifications", **site)
         cluster.worker("worker-email", "email,celery", **site)
         nodes = {"A": cluster.node("node-a", **site), "B": cluster.node("node-b", **site)}
@@ -121,18 +143,20 @@ def _mails(cluster):
     ]
 
 
-@pytest.fixture(scope="module")
-def member_browser(deployment):
-    """The member, signed in through node A (a POST: pinned from here on for a while)."""
-    browser = Browser("203.0.113.10")
-    node_a = deployment["nodes"]["A"]
-    assert browser.get(node_a + "/accounts/login/")[0] == 200
+def _signed_in(node: str, address: str, client_ip: str) -> Browser:
+    browser = Browser(client_ip)
+    assert browser.get(node + "/accounts/login/")[0] == 200
     status, headers, body = browser.post(
-        node_a + "/accounts/login/",
-        {"login": deployment["seed"]["member"], "password": PASSWORD},
+        node + "/accounts/login/", {"login": address, "password": PASSWORD}
     )
     assert status == 302, body[:2000]
     return browser
+
+
+@pytest.fixture(scope="module")
+def member_browser(deployment):
+    """The member, signed in through node A (a POST: pinned from here on for a while)."""
+    return _signed_in(deployment["nodes"]["A"], deployment["seed"]["member"], "203.0.113.10")
 
 
 def test_both_nodes_are_healthy_and_ready(deployment):
@@ -157,12 +181,17 @@ def test_a_member_sees_their_comment_on_the_other_node_at_once_while_the_replica
             {"body": body, "submission_key": str(uuid.uuid4())},
         )
         assert status == 302, page[:2000]
-        # The pin cookie, which the browser sends to whichever node it reaches next.
-        assert member_browser.cookie("multidb_pin_writes")
 
         status, _, page = member_browser.get(nodes["B"] + seed["story_url"])
         assert status == 200
         assert body in page, "node B served the member's page without their own comment"
+        # A page no cache holds: their profile lists the comment only if read on the
+        # primary.
+        status, _, page = member_browser.get(nodes["B"] + seed["member_url"])
+        assert status == 200
+        assert body in page, "node B served the member's profile without their new comment"
+        # The pin cookie, which the browser sends to whichever node it reaches next.
+        assert member_browser.cookie("multidb_pin_writes"), "no pin cookie after a write"
 
         # The lag is real: the replica has not got the comment, the primary has.
         assert _count(cluster.replica, "SELECT count(*) FROM comments_comment") == 0
@@ -177,6 +206,53 @@ def test_a_member_sees_their_comment_on_the_other_node_at_once_while_the_replica
             ),
             60,
             "the tracker's inbox message",
+        )
+    finally:
+        cluster.replica.sql("SELECT pg_wal_replay_resume()", database="postgres")
+    wait_for(cluster.replica_caught_up, 30, "the replica to catch up after the pause")
+
+
+def test_a_page_cached_right_after_a_write_is_not_stale_while_the_replica_lags(
+    deployment, member_browser
+):
+    """Whoever misses the cache first after a write renders the page every later visitor
+    gets: a reader or member who never wrote (no pin cookie, reads on the replica) must
+    still get, and leave in the cache, a page with the write."""
+    cluster, seed, nodes = deployment["cluster"], deployment["seed"], deployment["nodes"]
+    body = "Cached on node B from the primary while the replica lags"
+    other = _signed_in(nodes["B"], seed["unpinned_member"], "203.0.113.20")
+    assert other.get(nodes["B"] + "/")[0] == 200  # shows (and so clears) the signed-in message
+    other.drop_cookie("multidb_pin_writes")  # as when the pin window has passed
+    wait_for(cluster.replica_caught_up, 30, "the replica to catch up")
+    cluster.replica.sql("SELECT pg_wal_replay_pause()", database="postgres")
+    try:
+        assert member_browser.get(nodes["A"] + seed["story_url"])[0] == 200
+        status, _, page = member_browser.post(
+            nodes["A"] + seed["comment_url"],
+            {"body": body, "submission_key": str(uuid.uuid4())},
+        )
+        assert status == 302, page[:2000]
+        assert not _count(
+            cluster.replica, "SELECT count(*) FROM comments_comment WHERE body = %s", [body]
+        ), "the replica is not lagging"
+
+        reader = Browser("198.51.100.30")
+        status, headers, page = reader.get(nodes["B"] + seed["story_url"])
+        assert status == 200 and headers.get("X-Reader-Cache") == "miss", headers
+        assert body in page, (
+            "the reader's page on node B, just put in the cache, lacks the comment:"
+            " rendered from the lagging replica"
+        )
+        # What the cache now holds (or, had a task's write moved the generation meanwhile,
+        # a new rendering).
+        status, headers, page = Browser("198.51.100.31").get(nodes["B"] + seed["story_url"])
+        assert status == 200
+        assert body in page, f"the cached reader's page lacks the comment ({headers})"
+        assert not other.cookie("multidb_pin_writes")
+        status, headers, page = other.get(nodes["B"] + seed["story_url"])
+        assert status == 200 and headers.get("X-Member-Cache") == "miss", headers
+        assert body in page, (
+            "a member's shared page on node B lacks the comment: rendered from the lagging replica"
         )
     finally:
         cluster.replica.sql("SELECT pg_wal_replay_resume()", database="postgres")
@@ -209,7 +285,9 @@ def test_a_reader_signs_on_node_b_and_confirms_through_node_a(deployment):
     )[0]
     assert status == "confirmed"
     # The client's address came through the trusted proxy, not the balancer's own.
-    assert ip == "198.51.100.20"
+    assert ip == "198.51.100.20", (
+        f"the signature holds {ip}, not the client's address from X-Forwarded-For"
+    )
     assert len([m for m in _mails(cluster) if address in str(m["To"])]) == 1
 
 
@@ -291,9 +369,14 @@ def test_two_beats_run_each_periodic_task_once_per_period(deployment):
         times = sorted(runs.get(entry["task"], []))
         # Once per period: no more runs than periods so far, never two in one period (a
         # second beat sending as well would run each task twice within the second).
-        assert len(times) <= elapsed // entry["schedule"] + 1, (entry["task"], times)
+        assert len(times) <= elapsed // entry["schedule"] + 1, (
+            f"{entry['task']} ran {len(times)} times in {elapsed:.0f} s: {times}"
+        )
         gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
-        assert all(gap >= entry["schedule"] / 2 for gap in gaps), (entry["task"], times)
+        assert all(gap >= entry["schedule"] / 2 for gap in gaps), (
+            f"{entry['task']} ran twice within one period (every {entry['schedule']} s),"
+            f" as when two beats send: {times}"
+        )
     assert len(runs[sweep]) >= 2
     # Only one beat sent anything; the other waited for the lock.
     senders = [
@@ -301,4 +384,4 @@ def test_two_beats_run_each_periodic_task_once_per_period(deployment):
         for name in ("beat-1", "beat-2")
         if "Sending due task" in cluster.processes[name].output()
     ]
-    assert len(senders) == 1, senders
+    assert len(senders) == 1, f"beats that sent periodic tasks: {senders}"
