@@ -46,6 +46,14 @@ def generation() -> int:
     return generation
 
 
+def request_generation(request) -> int:
+    """The generation for this request: the one read with the member's cached record in
+    the same round trip (``care2.users.facts.member``), else read now."""
+    user = getattr(request, "user", None)
+    prefetched = getattr(user, "_page_generation", None) if user is not None else None
+    return prefetched if prefetched is not None else generation()
+
+
 def pages_changed() -> None:
     """Make every cached page stale (readers' and members'), once the current
     transaction commits."""
@@ -338,7 +346,7 @@ def member_page(
     digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     shape_key = hashlib.blake2b(repr(shape).encode(), digest_size=8).hexdigest()
     zone = timezone.get_current_timezone_name()
-    stamp = ".".join(map(str, generations)) if generations else generation()
+    stamp = ".".join(map(str, generations)) if generations else request_generation(request)
     key = f"pagecache:member:{MEMBER_FORMAT}:{stamp}:{name}:{digest}:{zone}:{shape_key}"
     timeout = settings.READER_PAGE_CACHE_SECONDS
     compiled = RECENT.get(key)

@@ -1,6 +1,9 @@
 """Reads for stories that more than one view uses."""
 
+import copy
 import datetime
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.db import connection
@@ -41,6 +44,62 @@ def of_member(sql: str, model, user, output_field=None) -> RawSQL:
         [user.pk],
         output_field=output_field or BooleanField(),
     )
+
+
+#: The story rows (with category and submitter) this process read last, by generation
+#: of the page cache and id: every write that changes what a story page shows bumps the
+#: generation, so a row kept under the current one is the row as it is.
+_ROWS: OrderedDict[tuple[int, int], Story] = OrderedDict()
+_ROWS_LOCK = threading.Lock()
+ROWS_KEPT = 1024
+
+
+def story_row(pk, generation: int) -> Story:
+    """The story ``pk`` with its category and submitter (Http404 if there is none), a
+    copy of the one this process keeps under ``generation`` or read now (from the primary
+    when replicas are configured, since it is kept under the newest generation)."""
+    from django.shortcuts import get_object_or_404
+
+    from care2.pagecache import filling_from_primary
+
+    try:
+        key = (generation, int(pk))
+    except (TypeError, ValueError):
+        key = None
+    story = _ROWS.get(key) if key is not None else None
+    if story is None:
+        with filling_from_primary():
+            story = get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
+        if key is not None:
+            with _ROWS_LOCK:
+                _ROWS[key] = story
+                while len(_ROWS) > ROWS_KEPT:
+                    _ROWS.popitem(last=False)
+    # A copy per request: a view may set attributes on its story (the member's state).
+    return copy.copy(story)
+
+
+def member_story_state(user, story_pk: int, expressions: dict[str, RawSQL]) -> dict:
+    """The member's own facts about a story (``of_member`` expressions by name) in one
+    statement that builds no ORM query: ``SELECT (e1), (e2), … FROM story WHERE id``."""
+    quote = connection.ops.quote_name
+    table = quote(Story._meta.db_table)
+    sql = (
+        "SELECT "
+        + ", ".join(f"({expression.sql})" for expression in expressions.values())
+        + f" FROM {table} WHERE {table}.{quote(Story._meta.pk.column)} = %s"
+    )
+    params = [param for expression in expressions.values() for param in expression.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, story_pk])
+        row = cursor.fetchone()
+    state = {}
+    for (name, expression), value in zip(expressions.items(), row or (), strict=False):
+        field = expression.output_field
+        for converter in connection.ops.get_db_converters(expression):
+            value = converter(value, expression, connection)
+        state[name] = field.to_python(value) if value is not None else None
+    return state
 
 
 def _recent_count(model, since):

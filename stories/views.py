@@ -140,35 +140,55 @@ def _get_story(pk):
     return get_object_or_404(Story.objects.select_related("category", "submitter"), pk=pk)
 
 
+def _member_expressions(user) -> dict:
+    """The member's own state on a story page, as subqueries: whether they noted and
+    saved it, their previous visit, and what the page's parts from upper apps add (such
+    as whether they track its comments)."""
+    sql = "EXISTS (SELECT 1 FROM {t} WHERE {s} AND {m})"
+    expressions = {
+        "has_vetted": selectors.of_member(sql, Vet, user),
+        "is_saved": selectors.of_member(sql, SavedStory, user),
+        "last_seen_at": selectors.of_member(
+            "(SELECT last_seen_at FROM {t} WHERE {s} AND {m})",
+            StoryVisit,
+            user,
+            output_field=DateTimeField(),
+        ),
+    }
+    for part in pagecache.PARTS.get("story", ()):
+        if part.annotate:
+            expressions.update(part.annotate(user))
+    return expressions
+
+
 def _story_for(user, pk):
-    """The story, with the member's own state (has_vetted, is_saved, their previous
-    visit, and what the page's parts from upper apps add, such as tracking) in the same
-    query."""
+    """The story, with the member's own state in the same query."""
     stories = Story.objects.select_related("category", "submitter")
     if user.is_authenticated:
-        sql = "EXISTS (SELECT 1 FROM {t} WHERE {s} AND {m})"
-        annotations = {
-            "has_vetted": selectors.of_member(sql, Vet, user),
-            "is_saved": selectors.of_member(sql, SavedStory, user),
-            "last_seen_at": selectors.of_member(
-                "(SELECT last_seen_at FROM {t} WHERE {s} AND {m})",
-                StoryVisit,
-                user,
-                output_field=DateTimeField(),
-            ),
-        }
-        for part in pagecache.PARTS.get("story", ()):
-            if part.annotate:
-                annotations.update(part.annotate(user))
-        stories = stories.annotate(**annotations)
+        stories = stories.annotate(**_member_expressions(user))
     return get_object_or_404(stories, pk=pk)
+
+
+def _story_page_story(request, pk):
+    """The story page's story: for a member, the row this process keeps under the page
+    generation and their own state in one statement (no ORM query is built for either);
+    for a reader (whose page mostly comes whole from the page cache), read."""
+    user = request.user
+    if not user.is_authenticated:
+        return _story_for(user, pk)
+    story = selectors.story_row(pk, pagecache.request_generation(request))
+    for name, value in selectors.member_story_state(
+        user, story.pk, _member_expressions(user)
+    ).items():
+        setattr(story, name, value)
+    return story
 
 
 @cached_for_readers
 def story_detail(request, pk, slug):
     """The story page: everything the seed page shows about one story."""
     user = request.user
-    story = _story_for(user, pk)
+    story = _story_page_story(request, pk)
     if not story.is_visible_to(user):
         return render(request, "stories/story_gone.html", {"story": story}, status=404)
     if slug != story.slug:

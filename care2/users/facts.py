@@ -106,20 +106,26 @@ def _prime(user, facts: Facts):
 def member(pk):
     """The member ``pk`` with their facts, from the cache (no query) or read and then
     kept (three queries); None if there is no such user."""
+    from care2.pagecache import GENERATION_KEY
     from care2.users.models import User
 
-    cached = cache.get(_key(pk))
+    # The page cache's generation comes in the same round trip: every member page needs
+    # it (care2.pagecache.request_generation).
+    key = _key(pk)
+    found = cache.get_many([key, GENERATION_KEY])
+    cached = found.get(key)
     if isinstance(cached, tuple) and len(cached) == 4:
         row, unread, verified, permissions = cached
         user = User.from_db(DEFAULT_DB_ALIAS, _row_fields(), row)
         facts = Facts(unread=unread, verified=verified, permissions=frozenset(permissions))
-        return _prime(user, facts)
-    try:
-        user = User._default_manager.get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError):
-        return None
-    facts = _load(user)
-    _keep(user, facts)
+    else:
+        try:
+            user = User._default_manager.get(pk=pk)
+        except (User.DoesNotExist, ValueError, TypeError):
+            return None
+        facts = _load(user)
+        _keep(user, facts)
+    user._page_generation = found.get(GENERATION_KEY)
     return _prime(user, facts)
 
 
