@@ -60,6 +60,7 @@ TARGETS = {
     "petition": 0.8,
     "petition_member": 0.5,
     "surge": 0.6,
+    "comment": 0.25,
 }
 MIN_SIGNATURES_PER_SECOND = 300
 
