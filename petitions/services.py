@@ -590,6 +590,13 @@ def signature_sign_member(
     return signature
 
 
+# Sets ``synchronous_commit`` off for the statement's own transaction (``is_local``), in
+# the statement itself, so the setting costs no round trip and never outlives it: the
+# server reads it when it commits the statement and resets it right after. A row is only
+# inserted when every condition of the WHERE held, so this one was evaluated too.
+_PENDING_COMMITS_ASYNCHRONOUSLY = "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
+
+
 def signature_sign_reader(
     *,
     petition: Petition | None = None,
@@ -610,7 +617,16 @@ def signature_sign_reader(
     of its own. It inserts the row only if the petition is open, not hidden and before
     its deadline, and does nothing when the e-mail has signed it before (the unique index
     on ``(lower(email), petition)`` decides under concurrency). Only when nothing was
-    inserted is the petition read, to say why. ``petition_id`` alone is enough."""
+    inserted is the petition read, to say why. ``petition_id`` alone is enough.
+
+    On PostgreSQL that transaction commits without waiting for its WAL to reach the disk
+    (``synchronous_commit`` off for it alone, see ``_PENDING_COMMITS_ASYNCHRONOUSLY``):
+    that wait was most of the statement's time. A crash can lose the pending signatures
+    of its last fraction of a second; their signers were not counted yet and can sign
+    again, and their e-mail task finds no row and does nothing. The confirmation is an
+    ordinary, durable transaction, and flushing its commit flushes all the WAL before it,
+    the pending row's included: a confirmed signature is never lost. Inside a transaction
+    the caller opened, the row is written in it and commits as the caller's does."""
     from petitions.tasks import send_confirmation_task
 
     petition_id = petition.pk if petition is not None else petition_id
@@ -634,12 +650,18 @@ def signature_sign_reader(
     columns = ", ".join(quote(f.column) for f in fields)
     values = [f.get_db_prep_save(getattr(signature, f.attname), connection) for f in fields]
     petitions = quote(Petition._meta.db_table)
+    asynchronous = (
+        connection.vendor == "postgresql"
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) "
             f"SELECT {', '.join(['%s'] * len(fields))} FROM {petitions} p "
             "WHERE p.id = %s AND p.status = %s AND p.hidden_at IS NULL "
             "AND (p.deadline IS NULL OR p.deadline > %s) "
+            f"{_PENDING_COMMITS_ASYNCHRONOUSLY if asynchronous else ''}"
             "ON CONFLICT DO NOTHING RETURNING id",
             [*values, petition_id, Petition.Status.OPEN, timezone.now()],
         )

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,8 +19,12 @@ def send_confirmation_task(signature_id: int) -> bool:
     Exactly one e-mail per signature, however often the task is delivered: the row is
     claimed (locked, skipped by a copy running at the same time) and marked sent in the
     transaction that sends, so a failed send leaves it for the retry or the resend sweep,
-    and a confirmed or already mailed signature is a no-op.
+    and a confirmed or already mailed signature is a no-op. So is a signature that is not
+    there: withdrawn, deleted, or a pending row a database crash lost (its insert commits
+    without waiting for the disk), whose signer was told to check their e-mail and can
+    sign again.
     """
+    _pending_row_on_disk(signature_id)
     with transaction.atomic():
         signature = (
             Signature.objects.select_for_update(skip_locked=True, of=("self",))
@@ -58,6 +62,24 @@ def send_confirmation_task(signature_id: int) -> bool:
         )
         Signature.objects.filter(pk=signature.pk).update(confirmation_sent_at=timezone.now())
     return True
+
+
+def _pending_row_on_disk(signature_id: int) -> None:
+    """Have the reader's pending row on disk before its e-mail can leave.
+
+    The row's insert committed without waiting for its WAL to be flushed, and a crash
+    before that flush would lose it, and could hand its id to the next signer: an e-mail
+    sent for it would then confirm someone else's signature. Locking the row in a
+    transaction of its own writes WAL, so its ordinary (synchronous) commit flushes the
+    WAL up to there, the row's insert included (a copy of the task holding the row is
+    waited for; the claim then skips it). This runs in the worker, off the request.
+    Inside a transaction (eager tasks in tests), the caller's commit decides instead.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    table = connection.ops.quote_name(Signature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [signature_id])
 
 
 @shared_task(name="petitions.tasks.confirmations_resend_task", acks_late=True)

@@ -16,7 +16,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from care2 import pagecache
 from care2.pagecache import _cacheable_request as reader_cacheable
@@ -28,6 +27,7 @@ from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
 from petitions.images import pending_from_token
 from petitions.models import Petition, Signature
+from petitions.ratelimit import is_ratelimited
 from stories.models import Category, Story
 
 RATE_LIMITED_MESSAGE = (
