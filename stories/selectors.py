@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     BooleanField,
     Count,
@@ -82,7 +82,9 @@ def story_row(pk, generation: int) -> Story:
 def member_story_state(user, story_pk: int, expressions: dict[str, RawSQL]) -> dict:
     """The member's own facts about a story (``of_member`` expressions by name) in one
     statement that builds no ORM query: ``SELECT (e1), (e2), … FROM story WHERE id``."""
-    quote = connection.ops.quote_name
+    # Where the router sends a read of stories (a replica, unless the thread is pinned).
+    db = connections[router.db_for_read(Story)]
+    quote = db.ops.quote_name
     table = quote(Story._meta.db_table)
     sql = (
         "SELECT "
@@ -90,14 +92,14 @@ def member_story_state(user, story_pk: int, expressions: dict[str, RawSQL]) -> d
         + f" FROM {table} WHERE {table}.{quote(Story._meta.pk.column)} = %s"
     )
     params = [param for expression in expressions.values() for param in expression.params]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, [*params, story_pk])
         row = cursor.fetchone()
     state = {}
     for (name, expression), value in zip(expressions.items(), row or (), strict=False):
         field = expression.output_field
-        for converter in connection.ops.get_db_converters(expression):
-            value = converter(value, expression, connection)
+        for converter in db.ops.get_db_converters(expression):
+            value = converter(value, expression, db)
         state[name] = field.to_python(value) if value is not None else None
     return state
 
