@@ -323,11 +323,16 @@ def petition_declare_victory(*, petition: Petition, by: User | None, message: st
 
 
 def petitions_close_past_deadline(*, now: datetime.datetime | None = None) -> int:
-    """Periodic: close open petitions whose deadline has passed. Idempotent."""
+    """Periodic: close open petitions whose deadline has passed. Idempotent. Their pages
+    and the listings say closed at once (the page cache's generation moves)."""
     now = now or timezone.now()
-    return Petition.objects.filter(status=Petition.Status.OPEN, deadline__lte=now).update(
-        status=Petition.Status.CLOSED, closed_at=now
-    )
+    with transaction.atomic():
+        closed = Petition.objects.filter(status=Petition.Status.OPEN, deadline__lte=now).update(
+            status=Petition.Status.CLOSED, closed_at=now
+        )
+        if closed:
+            pages_changed()
+    return closed
 
 
 @dataclass(frozen=True)

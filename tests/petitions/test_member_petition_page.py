@@ -254,7 +254,7 @@ def test_a_refused_sign_post_and_a_message_render_fresh(busy, member):
     assert 'data-testid="already-signed"' in after.content.decode()
 
 
-@pytest.mark.parametrize("write", ["sign", "confirm", "update", "title", "hide"])
+@pytest.mark.parametrize("write", ["sign", "confirm", "update", "title", "hide", "deadline"])
 def test_a_write_shows_at_once_on_the_cached_pages(
     write, busy, carol, member, moderator, django_capture_on_commit_callbacks
 ):
@@ -284,8 +284,15 @@ def test_a_write_shows_at_once_on_the_cached_pages(
         elif write == "title":
             busy.title = "Save every old lime tree"
             services.petition_edit(petition=busy, by=moderator, fields=["title"])
+        elif write == "deadline":  # the periodic close of petitions past their deadline
+            Petition.objects.filter(pk=busy.pk).update(deadline=timezone.now())
+            assert services.petitions_close_past_deadline() == 1
         else:
             services.petitions_hide(petition_ids=[busy.pk], reason="Under review", by=moderator)
+    if write == "deadline":
+        for browser in browsers.values():
+            assert "This petition is closed" in get(browser, url).content.decode()
+        return
     if write == "hide":
         for browser in browsers.values():
             gone = get(browser, url, status=404).content.decode()
