@@ -8,13 +8,14 @@ Every moderator decision (remove, restore, dismiss reports) writes an audit entr
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +35,10 @@ from stories.services import story_comment_count_add
 BODY_MAX_LENGTH = 5000
 EXCERPT_LENGTH = 200
 STOP_TRACKING_SALT = "comments.stop-tracking"
+# A post locks its author's row (the credits) before the story's (the count); a writer
+# taking them the other way round at the same moment (the author noting the story) can
+# meet it in a deadlock, which PostgreSQL breaks by rolling one back: the post retries.
+DEADLOCK_ATTEMPTS = 3
 SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
 EMPTY_MESSAGE = (
     "Please write something: an empty comment can't be posted (spaces, invisible "
@@ -108,36 +113,49 @@ def comment_create(
             raise CommentError("That comment is gone, so it can't be replied to.")
         parent = _attach_point(parent)
     html = sanitize_comment(text)
-    if submission_key is not None:
-        earlier = Comment.objects.filter(author=author, submission_key=submission_key).first()
-        if earlier is not None:
+    attempt = 1
+    while True:
+        try:
+            return _comment_insert(
+                author=author,
+                story=story,
+                parent=parent,
+                text=text,
+                html=html,
+                track=track,
+                created_at=created_at,
+                submission_key=submission_key,
+            )
+        except IntegrityError:
+            # The unique (author, submission_key) refused the row: the same form was
+            # posted before, or is being posted at this moment (the insert waited for
+            # that one to commit). Its comment is the answer. Looked up only then, so an
+            # ordinary post pays no query for it.
+            earlier = None
+            if submission_key is not None:
+                earlier = Comment.objects.filter(
+                    author=author, submission_key=submission_key
+                ).first()
+            if earlier is None:
+                raise
             return earlier
-    try:
-        return _comment_insert(
-            author=author,
-            story=story,
-            parent=parent,
-            text=text,
-            html=html,
-            track=track,
-            created_at=created_at,
-            submission_key=submission_key,
-        )
-    except IntegrityError:
-        earlier = Comment.objects.filter(author=author, submission_key=submission_key).first()
-        if submission_key is None or earlier is None:
-            raise
-        return earlier  # the same form, submitted twice at once
+        except OperationalError as error:
+            if attempt >= DEADLOCK_ATTEMPTS or not _retriable_deadlock(error):
+                raise
+            attempt += 1
+
+
+def _retriable_deadlock(error: OperationalError) -> bool:
+    """PostgreSQL broke a lock cycle by rolling the post's transaction back (SQLSTATE
+    40P01), and nothing else was undone with it (the post ran in no outer transaction,
+    whose locks would meet the same cycle again)."""
+    deadlock = getattr(error.__cause__, "sqlstate", None) == "40P01"
+    return deadlock and not connection.in_atomic_block
 
 
 def _comment_insert(*, author, story, parent, text, html, track, created_at, submission_key):
     with transaction.atomic():
-        # The conditional UPDATE both counts the comment and refuses a story that stopped
-        # being published since the page was shown (it rolls the comment back).
-        counted = story_comment_count_add(story_id=story.pk, delta=1, published_only=True)
-        if not counted:
-            raise CommentError("Comments are open on published stories only.")
-        comment = Comment.objects.create(
+        comment = _comment_row(
             story=story,
             author=author,
             parent=parent,
@@ -148,9 +166,6 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
             created_at=created_at or timezone.now(),
             submission_key=submission_key,
         )
-        # The path ends with the comment's own id, known only after the insert.
-        comment.path = f"{comment.path}{path_segment(comment.pk)}"
-        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
         credit_award(
             member=author, action=Action.COMMENT, target=comment, key=f"comment:{comment.pk}"
         )
@@ -158,7 +173,36 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
             tracking_start(member=author, story=story)
         enqueue_comment_notify(comment_id=comment.pk)
         pages_changed()
+        # Last before the commit: the conditional UPDATE locks the story's row, which
+        # every comment on the story needs, so it is held for the commit alone, not for
+        # the whole transaction (a hot story's posters queue for a moment, not for each
+        # other's work). It also refuses a story that stopped being published since the
+        # page was shown, rolling the comment, its credits and its message back.
+        counted = story_comment_count_add(story_id=story.pk, delta=1, published_only=True)
+        if not counted:
+            raise CommentError("Comments are open on published stories only.")
     story.comment_count = (story.comment_count or 0) + 1
+    return comment
+
+
+def _comment_row(**fields) -> Comment:
+    """Insert a comment whose ``path`` ends with its own id. On PostgreSQL the id is
+    taken from the table's sequence first, so the row goes in whole in one write; other
+    databases insert it and then complete the path."""
+    comment = Comment(**fields)
+    prefix = comment.path
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Comment._meta.db_table]
+            )
+            comment.pk = cursor.fetchone()[0]
+        comment.path = f"{prefix}{path_segment(comment.pk)}"
+        comment.save(force_insert=True)
+        return comment
+    comment.save(force_insert=True)
+    comment.path = f"{prefix}{path_segment(comment.pk)}"
+    Comment.objects.filter(pk=comment.pk).update(path=comment.path)
     return comment
 
 
@@ -229,6 +273,50 @@ def comment_delete(*, comment: Comment, member: User) -> Comment:
     return comment
 
 
+# --- the count ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountMismatch:
+    story_id: int
+    counted: int  # Story.comment_count
+    visible: int  # the story's visible comments
+
+
+def comment_counts_reconcile(*, fix: bool = False) -> list[CountMismatch]:
+    """Compare every story's ``comment_count`` with its visible comments, in one query
+    (one snapshot: a post counts in the transaction that inserts it, so posts in flight
+    never show as drift). With ``fix``, set each wrong count to the exact one: recounted
+    under the story's row lock, through the count's one helper, so a post committing
+    meanwhile is neither lost nor counted twice."""
+    drifted = (
+        Story.objects.order_by()
+        .values("pk", "comment_count")
+        .annotate(visible=Count("comments", filter=Q(comments__status=Comment.Status.VISIBLE)))
+        .exclude(comment_count=F("visible"))
+        .order_by("pk")
+    )
+    mismatches = [
+        CountMismatch(story_id=row["pk"], counted=row["comment_count"], visible=row["visible"])
+        for row in drifted
+    ]
+    if fix:
+        for mismatch in mismatches:
+            with transaction.atomic():
+                counted = (
+                    Story.objects.select_for_update()
+                    .filter(pk=mismatch.story_id)
+                    .values_list("comment_count", flat=True)
+                    .first()
+                )
+                if counted is None:
+                    continue  # deleted since
+                exact = Comment.objects.visible().filter(story_id=mismatch.story_id).count()
+                if exact != counted:
+                    story_comment_count_add(story_id=mismatch.story_id, delta=exact - counted)
+    return mismatches
+
+
 # --- moderation ---------------------------------------------------------------------
 
 
@@ -261,9 +349,8 @@ def comments_remove(
             .exclude(status=Comment.Status.REMOVED)
             .order_by("pk")
         )
+        leaving = Counter(c.story_id for c in comments if c.is_visible)
         for comment in comments:
-            if comment.is_visible:
-                story_comment_count_add(story_id=comment.story_id, delta=-1)
             comment.status = Comment.Status.REMOVED
             comment.removed_at, comment.removed_by = now, moderator
             comment.removal_reason, comment.removal_note = reason, note
@@ -278,6 +365,10 @@ def comments_remove(
             )
             if reason == Comment.RemovalReason.SPAM:
                 credit_reverse(key=f"comment:{comment.pk}", reason="spam")
+        # The counts last, story by story: the authors' rows (the credits) are locked
+        # before the stories' rows, in the order a post takes them.
+        for story_id, removed in sorted(leaving.items()):
+            story_comment_count_add(story_id=story_id, delta=-removed)
         if comments:
             pages_changed()
             audit_record_many(

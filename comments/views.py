@@ -41,7 +41,12 @@ def _rate_text() -> str:
 def _post(request, *, story: Story, parent: Comment | None):
     """Shared by a new comment and a reply: validate, rate-limit, create, or re-show
     the form with the text as typed and a clear message."""
-    is_tracking = selectors.is_tracking(member=request.user, story=story)
+    # Whether the member tracks the story only changes how the form is shown: a post
+    # accepts the Track box either way (tracking a tracked story changes nothing), so a
+    # successful post skips the query.
+    is_tracking = None
+    if request.method != "POST":
+        is_tracking = selectors.is_tracking(member=request.user, story=story)
     form = CommentForm(request.POST or None, show_track=not is_tracking)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -63,6 +68,10 @@ def _post(request, *, story: Story, parent: Comment | None):
             else:
                 messages.success(request, "Thank you! Your comment is posted.")
                 return redirect(_story_url(story, comment.anchor))
+    if is_tracking is None:
+        is_tracking = selectors.is_tracking(member=request.user, story=story)
+        if is_tracking:
+            form.fields.pop("track", None)
     context = {
         "story": story,
         "parent": parent,
