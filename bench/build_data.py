@@ -6,7 +6,9 @@ batches that commit whole).
     .venv/bin/python bench/build_data.py --comments 20000 --signatures 20000   # smaller
 
 What it makes:
-- 2,000 members, and one member with a verified e-mail who comments in the bench;
+- 2,000 members; one member with a verified e-mail whose session views the member pages;
+  16 more (``COMMENTERS``) who post the bench's comments, each with their own session (a
+  real member comments now and then: a hot story's comments come from many members);
 - 10,000 stories in 8 categories (three in four published), tags on every tenth, one hot
   story with 1,000 vets;
 - 1,000,000 comments on the published stories, in threads (a third top-level, the rest
@@ -54,10 +56,12 @@ from petitions.services import next_goal  # noqa: E402
 from stories.models import Category, Story, Vet  # noqa: E402
 
 POSTER_EMAIL = "bench-poster@bench.example"
+COMMENTERS = 16  # one per wrk connection of the default run
 STORY_2000 = "bench.example/3"
 STORY_100 = "bench.example/5"
 STORY_POST = "bench.example/2"  # the bench's comment POSTs go here
 BIG_PETITION_SHARE = 5  # the first petition has 1/5 of all signatures
+MEMBER_EMAIL = r"^bench[0-9]+@bench\.example$"  # the 2,000, not the poster or commenters
 
 
 def progress(label, done, total, started=None):
@@ -110,8 +114,7 @@ def _reserve_ids(model, n: int) -> range:
 
 
 def build_members(n: int) -> list[int]:
-    have = User.objects.filter(email__startswith="bench", email__endswith="@bench.example")
-    have = have.exclude(email=POSTER_EMAIL).count()
+    have = User.objects.filter(email__regex=MEMBER_EMAIL).count()
     for start in range(have, n, 1000):
         User.objects.bulk_create(
             User(
@@ -123,20 +126,32 @@ def build_members(n: int) -> list[int]:
             for i in range(start, min(start + 1000, n))
         )
         progress("members", min(start + 1000, n), n)
-    poster, _ = User.objects.get_or_create(
-        email=POSTER_EMAIL, defaults={"first_name": "Bench", "last_name": "Poster"}
-    )
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.get_or_create(
-        user=poster, email=POSTER_EMAIL, defaults={"verified": True, "primary": True}
-    )
-    EmailAddress.objects.filter(user=poster).update(verified=True)
+    _verified_member(POSTER_EMAIL, "Bench", "Poster")
+    for i in range(COMMENTERS):
+        _verified_member(commenter_email(i), "Commenter", f"{i}")
     return list(
-        User.objects.filter(email__regex=r"^bench[0-9]+@bench\.example$")
+        User.objects.filter(email__regex=MEMBER_EMAIL)
         .order_by("pk")
         .values_list("pk", flat=True)[:n]
     )
+
+
+def commenter_email(i: int) -> str:
+    return f"bench-commenter-{i}@bench.example"
+
+
+def _verified_member(email: str, first_name: str, last_name: str) -> User:
+    """A member who may comment (a verified e-mail); made once, kept verified."""
+    from allauth.account.models import EmailAddress
+
+    member, _ = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    EmailAddress.objects.get_or_create(
+        user=member, email=email, defaults={"verified": True, "primary": True}
+    )
+    EmailAddress.objects.filter(user=member).update(verified=True)
+    return member
 
 
 def build_stories(n: int, members: list[int], hot_vets: int) -> None:
@@ -451,12 +466,20 @@ def build_petitions(n: int, total_signatures: int, members: list[int]) -> None:
 # --- what the bench measures ---------------------------------------------------------
 
 
-def targets() -> dict:
+def _session(member: User) -> str:
+    """A signed-in session for ``member``, as a browser holds it after signing in."""
     from django.test import Client
 
-    poster = User.objects.get(email=POSTER_EMAIL)
     client = Client()
-    client.force_login(poster, backend=settings.AUTHENTICATION_BACKENDS[0])
+    client.force_login(member, backend=settings.AUTHENTICATION_BACKENDS[0])
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def targets() -> dict:
+    poster = User.objects.get(email=POSTER_EMAIL)
+    commenters = User.objects.filter(
+        email__in=[commenter_email(i) for i in range(COMMENTERS)]
+    ).order_by("pk")
     stories = {
         s.url_key: s for s in Story.objects.filter(url_key__in=[STORY_2000, STORY_100, STORY_POST])
     }
@@ -464,7 +487,8 @@ def targets() -> dict:
     category = Category.objects.get(slug="bench-1")
     return {
         "session_cookie": settings.SESSION_COOKIE_NAME,
-        "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "session": _session(poster),
+        "commenter_sessions": [_session(member) for member in commenters],
         "category": category.get_absolute_url(),
         "story_100": stories[STORY_100].get_absolute_url(),
         "story_100_comments": stories[STORY_100].comment_count,

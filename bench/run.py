@@ -5,8 +5,9 @@ the same run. Writes bench/results/latest.json and the results table in bench/RE
     make bench                     # defaults: 10 s per URL, 16 connections
     BENCH_SECONDS=30 make bench
 
-Exits non-zero on any error response, on a socket error, or when `credits_reconcile` or
-`petitions_reconcile` finds drift afterwards. Targets missed are reported, not fatal.
+Exits non-zero on any error response, on a socket error, or when `credits_reconcile`,
+`petitions_reconcile` or `comments_reconcile` finds drift afterwards. Targets missed are
+reported, not fatal.
 """
 
 import datetime
@@ -38,7 +39,7 @@ ENV = {
     "DB_CONN_MAX_AGE": "60",
     "LOG_LEVEL": "WARNING",
     "CELERY_TASK_ALWAYS_EAGER": "0",
-    # All the load comes from one address and one member: the per-IP sign limit is off
+    # All the load comes from one address and a few members: the per-IP sign limit is off
     # and the per-member comment limit raised, for the bench server only.
     "PETITION_SIGN_RATE": "",
     "COMMENT_RATE": "100000/m",
@@ -164,7 +165,7 @@ def machine() -> str:
 
 def reconcile() -> dict:
     out = {}
-    for command in ("credits_reconcile", "petitions_reconcile"):
+    for command in ("credits_reconcile", "petitions_reconcile", "comments_reconcile"):
         proc = subprocess.run(
             [str(PY), "manage.py", command], cwd=ROOT, env=ENV, capture_output=True, text=True
         )
@@ -222,7 +223,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.5)
         session = f"{t['session_cookie']}={t['session']}"
-        member_csrf, member_token = csrf(t["story_post"], session)
+        member_csrf, _ = csrf(t["story_post"], session)
         member_cookie = f"{session}; csrftoken={member_csrf}"
         reader_csrf, reader_token = csrf(t["petition"])
 
@@ -280,22 +281,24 @@ def main() -> int:
         if not signed <= rows <= signed + CONNECTIONS:
             results["surge"]["errors"] += 1
             results["surge"]["count_error"] = f"{signed} signatures answered, {rows} rows"
-        # Last: every comment makes all cached reader pages stale.
-        comment_form = (
-            f"csrfmiddlewaretoken={member_token}"
-            "&body=Measured+by+the+bench%3A+a+comment+of+an+ordinary+length+about+the+river."
-        )
+        # Last: every comment makes all cached reader pages stale. Members comment on one
+        # story, each with their own session and CSRF pair, the next one on each request
+        # (a real member posts now and then; a hot story gets many members' comments).
+        commenters = []
+        for session_key in t["commenter_sessions"]:
+            cookie = f"{t['session_cookie']}={session_key}"
+            csrf_cookie, token = csrf(t["story_post"], cookie)
+            commenters.append(f"{cookie}; csrftoken={csrf_cookie}|{token}")
         results["comment"] = wrk(
             t["comment_post"],
             "-s",
-            lua,
+            str(ROOT / "bench" / "comment.lua"),
             BASE + t["comment_post"],
             "--",
             run_id,
             t["comment_post"],
-            member_cookie,
-            comment_form,
-            "&submission_key={uuid}",
+            "body=Measured+by+the+bench%3A+a+comment+of+an+ordinary+length+about+the+river.",
+            *commenters,
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
