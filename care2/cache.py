@@ -7,9 +7,10 @@ warning is logged, instead of turning a member's comment into a 500.
 
 import functools
 import logging
+import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,7 +35,32 @@ def _tolerant(default_factory):
     return decorate
 
 
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, with one ``redis.Redis`` per connection pool made
+    once instead of one per cache call. Making one takes longer than a round trip to
+    Redis (about 0.3 ms against 0.13 ms for a GET here), and a page asks the cache
+    three or four times. A ``redis.Redis`` is safe to share between threads: each
+    command takes a connection from the pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+        self._clients_lock = threading.Lock()
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            with self._clients_lock:
+                client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
+
     @_tolerant(lambda key, default=None, version=None: default)
     def get(self, key, default=None, version=None):
         return super().get(key, default, version)
