@@ -626,12 +626,13 @@ def signature_sign_reader(
 
     On PostgreSQL that transaction commits without waiting for its WAL to reach the disk
     (``synchronous_commit`` off for it alone, see ``_PENDING_COMMITS_ASYNCHRONOUSLY``):
-    that wait was most of the statement's time. A crash can lose the pending signatures
-    of its last fraction of a second; their signers were not counted yet and can sign
-    again, and their e-mail task finds no row and does nothing. The confirmation is an
-    ordinary, durable transaction, and flushing its commit flushes all the WAL before it,
-    the pending row's included: a confirmed signature is never lost. Inside a transaction
-    the caller opened, the row is written in it and commits as the caller's does."""
+    on a busy disk that wait is most of the statement's time. A crash can lose the
+    pending signatures of its last fraction of a second: their signers were not counted
+    yet and can sign again, and the e-mail task finds no row and does nothing (it puts
+    the row on disk before mailing). The confirmation is an ordinary, durable
+    transaction, and flushing its commit flushes all the WAL before it, the pending
+    row's included: a confirmed signature is never lost. Inside a transaction the caller
+    opened, the row is written in it and commits as the caller's does."""
     from petitions.tasks import send_confirmation_task
 
     petition_id = petition.pk if petition is not None else petition_id
