@@ -8,7 +8,7 @@ import pytest
 import redis
 from django.core import mail
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -143,7 +143,7 @@ def test_with_redis_down_the_limit_follows_ratelimit_fail_open(
     def down(self, key=None, *, write=False):
         raise redis.exceptions.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(RedisCacheClient, "get_client", down)
+    monkeypatch.setattr(type(redis_cache._cache), "get_client", down)
     with caplog.at_level(logging.WARNING, logger="petitions.ratelimit"):
         limited = ratelimit.is_ratelimited(
             post_request(), group="petitions:sign", key="ip", rate="5/m", increment=True
