@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
 
-from care2.pagecache import generation
+from care2.pagecache import filling_from_primary, generation
 from comments.selectors import story_thread
 from petitions.models import Petition
 from petitions.selectors import petitions_newest
@@ -41,7 +41,9 @@ def public_json(view):
         key = f"api:{generation()}:{digest}"
         cached = cache.get(key)
         if cached is None:
-            status, data = view(request, *args, **kwargs)
+            # Kept for every client under the new generation: from the primary.
+            with filling_from_primary():
+                status, data = view(request, *args, **kwargs)
             if status == 200:
                 cache.set(key, data, settings.API_CACHE_SECONDS)
         else:

@@ -95,7 +95,10 @@ def thread_fragment(story) -> Fragment:
     key = f"comments:thread:{FORMAT}:{generation()}:{story.pk}:{zone}"
     fragment = _load(cache.get(key))
     if fragment is None:
-        fragment = _render(story)
+        # Shared: read from the primary, never from a replica that may lack the write
+        # that just moved the generation (care2.pagecache.filling_from_primary).
+        with pagecache.filling_from_primary():
+            fragment = _render(story)
         # Plain str, ints, datetimes and tuples only: no class of ours is pickled.
         cache.set(key, (str(fragment.html), tuple(map(tuple, fragment.entries))), timeout)
     return fragment

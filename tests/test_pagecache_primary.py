@@ -10,6 +10,7 @@ second connection, so the connection each query went through shows where it was 
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from multidb.pinning import pin_this_thread, this_thread_is_pinned, unpin_this_thread
 
 from care2 import pagecache, slots
@@ -124,3 +125,45 @@ def test_a_members_shared_page_missing_the_cache_is_rendered_from_the_primary():
     assert page["X-Member-Cache"] == "hit"
     assert _comment_queries(queries.primary) + _comment_queries(queries.replica) == 0
     assert queries.on_replica > 0
+
+
+@WITH_REPLICA
+@pytest.mark.usefixtures("replica")
+def test_the_apis_json_missing_the_cache_is_read_from_the_primary():
+    """API clients never write, so are never pinned: the JSON kept for all of them under
+    the new generation comes from the primary."""
+    story = StoryFactory(published=True, title="Served as JSON")
+
+    with Queries() as queries:
+        response = Client().get(reverse("api:story", args=[story.pk]))
+    assert response.status_code == 200 and response.json()["title"] == "Served as JSON"
+    assert queries.on_replica == 0, "the cached JSON was read from the replica"
+    assert queries.on_primary > 0
+
+    with Queries() as queries:
+        assert Client().get(reverse("api:story", args=[story.pk])).status_code == 200
+    assert queries.on_replica == 0
+    assert _comment_queries(queries.primary) == 0  # from the cache
+
+
+@WITH_REPLICA
+@pytest.mark.usefixtures("replica")
+def test_a_shared_thread_rendered_outside_a_cached_page_is_read_from_the_primary():
+    """A page that is not cached itself (a message waiting) still fills the shared
+    thread: from the primary too."""
+    from comments.fragments import thread_fragment
+
+    story = StoryFactory(published=True)
+    comment_create(author=UserFactory(), story=story, body="Kept in the thread's cache")
+    unpin_this_thread()
+
+    with Queries() as queries:
+        fragment = thread_fragment(story)
+    assert "Kept in the thread" in fragment.html
+    assert _comment_queries(queries.replica) == 0, "the shared thread was read from the replica"
+    assert _comment_queries(queries.primary) > 0
+    assert not this_thread_is_pinned()
+
+    with Queries() as queries:
+        thread_fragment(story)
+    assert queries.on_primary + queries.on_replica == 0
