@@ -281,15 +281,22 @@ class Cluster(contextlib.ExitStack):
             self.env(**extra),
         )  # fmt: skip
 
-    def beat(self, name: str, *, scheduler: str | None = None, **extra: str) -> Process:
-        """A beat process; ``scheduler`` replaces the configured one (celery-redbeat)."""
-        return self.spawn(
-            name,
-            [str(BIN / "celery"), "-A", "care2", "beat", "--loglevel=INFO",
-             "-s", str(self.base / f"{name}-schedule"),
-             *(["--scheduler", scheduler] if scheduler else [])],
-            self.env(**extra),
-        )  # fmt: skip
+    def beat(
+        self, name: str, *, scheduler: str | None = None, lock: bool = True, **extra: str
+    ) -> Process:
+        """A beat process; ``scheduler`` replaces the configured one (celery-redbeat), and
+        ``lock=False`` runs celery-redbeat without its lock (to break the test on purpose:
+        there is no setting for that)."""
+        arguments = ["beat", "--loglevel=INFO", "-s", str(self.base / f"{name}-schedule"),
+                     *(["--scheduler", scheduler] if scheduler else [])]  # fmt: skip
+        argv = [str(BIN / "celery"), "-A", "care2", *arguments]
+        if not lock:
+            code = (
+                "from care2.celery import app; app.conf.redbeat_lock_key = None; "
+                f"app.start({arguments!r})"
+            )
+            argv = [sys.executable, "-c", code]
+        return self.spawn(name, argv, self.env(**extra))
 
     def mail_messages(self) -> list[str]:
         """Every e-mail the site has sent so far (the file backend writes one file per

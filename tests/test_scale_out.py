@@ -7,10 +7,11 @@ that two beat periods have passed by then. Everything is stopped and removed aft
 however the tests end.
 
 ``SCALE_OUT_BREAK`` (test-only; comma-separated ``pinning``, ``beat_lock``,
-``trusted_proxy``) starts the deployment without that mechanism, to show that the test
-guarding it fails: the pin window at 0 s, both beats on Celery's own file scheduler
-instead of celery-redbeat's lock, no ``TRUSTED_PROXY_COUNT``. It only breaks things;
-unset (as in ``make test``) everything passes. docs/scaling.md has each run."""
+``beat_scheduler``, ``trusted_proxy``) starts the deployment without that mechanism, to
+show that the test guarding it fails: the pin window at 0 s, celery-redbeat without its
+lock, both beats on Celery's own file scheduler, no ``TRUSTED_PROXY_COUNT``. It only
+breaks things; unset (as in ``make test``) everything passes. docs/scaling.md has each
+run."""
 
 import datetime
 import email
@@ -35,7 +36,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results" / "scale-out
 FAN_OUT_TRACKERS = 1200
 FAN_OUT_BATCH = 10  # NOTIFY_BATCH_SIZE: 120 batches, so a kill lands mid-fan-out
 
-BREAKABLE = {"pinning", "beat_lock", "trusted_proxy"}
+BREAKABLE = {"pinning", "beat_lock", "beat_scheduler", "trusted_proxy"}
 BREAK = {name.strip() for name in os.environ.get("SCALE_OUT_BREAK", "").split(",")} - {""}
 if BREAK - BREAKABLE:
     raise pytest.UsageError(
@@ -110,11 +111,14 @@ def deployment():
             del site["TRUSTED_PROXY_COUNT"]
         if "pinning" in BREAK:
             site["DATABASE_PIN_SECONDS"] = "0"
-        scheduler = "celery.beat:PersistentScheduler" if "beat_lock" in BREAK else None
+        beat = {
+            "lock": "beat_lock" not in BREAK,
+            "scheduler": "celery.beat:PersistentScheduler" if "beat_scheduler" in BREAK else None,
+        }
         cluster.site_env = site
         beat_started = time.time()
-        cluster.beat("beat-1", scheduler=scheduler, **site)
-        cluster.beat("beat-2", scheduler=scheduler, **site)
+        cluster.beat("beat-1", **beat, **site)
+        cluster.beat("beat-2", **beat, **site)
         cluster.worker("worker-notifications", "notifications", **site)
         cluster.worker("worker-email", "email,celery", **site)
         nodes = {"A": cluster.node("node-a", **site), "B": cluster.node("node-b", **site)}
@@ -370,12 +374,13 @@ def test_two_beats_run_each_periodic_task_once_per_period(deployment):
         # Once per period: no more runs than periods so far, never two in one period (a
         # second beat sending as well would run each task twice within the second).
         assert len(times) <= elapsed // entry["schedule"] + 1, (
-            f"{entry['task']} ran {len(times)} times in {elapsed:.0f} s: {times}"
+            f"{entry['task']} ran {len(times)} times in {elapsed:.0f} s:"
+            f" {[t.isoformat() for t in times]}"
         )
         gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
         assert all(gap >= entry["schedule"] / 2 for gap in gaps), (
             f"{entry['task']} ran twice within one period (every {entry['schedule']} s),"
-            f" as when two beats send: {times}"
+            f" as when two beats send: {[t.isoformat() for t in times]}"
         )
     assert len(runs[sweep]) >= 2
     # Only one beat sent anything; the other waited for the lock.
@@ -385,3 +390,15 @@ def test_two_beats_run_each_periodic_task_once_per_period(deployment):
         if "Sending due task" in cluster.processes[name].output()
     ]
     assert len(senders) == 1, f"beats that sent periodic tasks: {senders}"
+    # Because one of them holds celery-redbeat's lock in Redis and the other waits for it
+    # (two beats sending in turn, or at once only now and then, would pass the checks
+    # above in one run and fail the next).
+    holders = [
+        name
+        for name in ("beat-1", "beat-2")
+        if "beat: Acquired lock" in cluster.processes[name].output()
+    ]
+    assert holders == senders, (
+        f"beats that acquired the beat lock: {holders or 'none (the lock is off)'};"
+        f" beats that sent: {senders}"
+    )
