@@ -197,6 +197,9 @@ else:
 
 # --- Celery ------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+# On Redis: kombu's transport with one publishing client per channel (care2.broker).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "care2.broker:Transport"
 CELERY_RESULT_BACKEND = None
 # With no broker configured, tasks run in the process that enqueues them.
 CELERY_TASK_ALWAYS_EAGER = env_bool(
