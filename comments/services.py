@@ -8,6 +8,8 @@ Every moderator decision (remove, restore, dismiss reports) writes an audit entr
 """
 
 import datetime
+import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, signals
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +29,7 @@ from care2.sanitize import comment_text, has_visible_text, normalize_text, sanit
 from care2.users import notifications
 from care2.users.models import User
 from care2.users.services import audit_record_many, user_has_verified_email
-from comments.models import Comment, CommentReport, Tracking, path_segment
+from comments.models import PATH_STEP, Comment, CommentReport, Tracking, path_segment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
 from stories.services import story_comment_count_add
@@ -186,24 +188,52 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
 
 
 def _comment_row(**fields) -> Comment:
-    """Insert a comment whose ``path`` ends with its own id. On PostgreSQL the id is
-    taken from the table's sequence first, so the row goes in whole in one write; other
-    databases insert it and then complete the path."""
+    """Insert a comment whose ``path`` ends with its own id. On PostgreSQL in one
+    statement: the id is drawn from the table's sequence in the INSERT itself, which
+    builds the path from it, so the row goes in whole in one round trip (not an insert
+    and an update of the path, nor a query for the id first), with the model's save
+    signals sent as ``save()`` sends them. Other databases insert the row, then complete
+    the path."""
     comment = Comment(**fields)
     prefix = comment.path
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Comment._meta.db_table]
-            )
-            comment.pk = cursor.fetchone()[0]
-        comment.path = f"{prefix}{path_segment(comment.pk)}"
+    if connection.vendor != "postgresql":
         comment.save(force_insert=True)
+        comment.path = f"{prefix}{path_segment(comment.pk)}"
+        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
         return comment
-    comment.save(force_insert=True)
+    sql, columns = _comment_insert_sql()
+    signals.pre_save.send(sender=Comment, instance=comment, raw=False, using=connection.alias)
+    values = [f.get_db_prep_save(f.pre_save(comment, add=True), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Comment._meta.db_table, prefix, *values])
+        comment.pk = cursor.fetchone()[0]
     comment.path = f"{prefix}{path_segment(comment.pk)}"
-    Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+    comment._state.adding, comment._state.db = False, connection.alias
+    signals.post_save.send(
+        sender=Comment, instance=comment, created=True, raw=False, using=connection.alias
+    )
     return comment
+
+
+@functools.cache
+def _comment_insert_sql() -> tuple[str, list]:
+    """The one-statement INSERT of a comment (PostgreSQL) and the fields it takes, in
+    order after the table name and the path's prefix: every column but the id and the
+    path. The values come through a SELECT, so each is cast to its column's type, without
+    a length (an explicit cast to varchar(n) would cut an over-long value short; the
+    column's own check refuses it)."""
+    quote = connection.ops.quote_name
+    meta = Comment._meta
+    columns = [f for f in meta.concrete_fields if f.attname not in ("id", "path")]
+    names = ", ".join(quote(f.column) for f in columns)
+    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    own = f"lpad(id::text, greatest({PATH_STEP}, length(id::text)), '0')"  # path_segment
+    sql = (
+        "WITH reserved AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id) "
+        f"INSERT INTO {quote(meta.db_table)} ({quote('id')}, {quote('path')}, {names}) "
+        f"SELECT id, %s || {own}, {casts} FROM reserved RETURNING {quote('id')}"
+    )
+    return sql, columns
 
 
 def enqueue_comment_notify(*, comment_id: int) -> None:

@@ -7,7 +7,8 @@ import uuid
 import psycopg.errors
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import DataError, OperationalError, transaction
+from django.db.models import signals
 from django.urls import reverse
 
 from care2.models import OutboxMessage
@@ -22,14 +23,14 @@ from tests.factories import StoryFactory, UserFactory
 from tests.races import race
 
 # A comment POST's queries: the request's own (the member, the verified e-mail, the
-# story) and the post's transaction: the reserved id, the comment whole with its path,
-# the credits, the outbox row and, last, the count. The broker hand-off and the page
-# cache bump run after the commit. No lookup of an earlier submission, of tracking, nor
-# an UPDATE of the path: those were three more.
-POST_QUERIES = 22
+# story) and the post's transaction: the comment whole (its id drawn in the INSERT that
+# builds its path from it), the credits, the outbox row and, last, the count. The broker
+# hand-off and the page cache bump run after the commit. No lookup of an earlier
+# submission, of tracking, nor an UPDATE of the path: those were three more.
+POST_QUERIES = 21
 # The service alone (the e-mail check and the transaction), for the first comment of
 # the day: the credits pay.
-CREATE_QUERIES = 17
+CREATE_QUERIES = 16
 
 
 def deadlock() -> OperationalError:
@@ -69,6 +70,47 @@ class TestOnePost:
         reply.refresh_from_db()
         assert reply.path == path_segment(top.pk) + path_segment(reply.pk)
         assert reply.depth == 2
+
+    def test_the_row_goes_in_whole_as_saved(self, member, story):
+        key = uuid.uuid4()
+        seen = []
+
+        def saved(sender, instance, created, **kwargs):
+            seen.append((instance.pk, instance.path, created))
+
+        signals.post_save.connect(saved, sender=Comment, dispatch_uid="test-saved")
+        try:
+            comment = comment_create(
+                author=member, story=story, body="Hello <b>you</b>", submission_key=key
+            )
+        finally:
+            signals.post_save.disconnect(dispatch_uid="test-saved", sender=Comment)
+        assert seen == [(comment.pk, path_segment(comment.pk), True)]
+        stored = Comment.objects.get(pk=comment.pk)
+        for field in Comment._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(comment, field.attname), field
+        assert stored.submission_key == key and stored.status == Comment.Status.VISIBLE
+        comment.body = "Saved again"
+        comment.save()  # an UPDATE of the same row, not a second one
+        assert Comment.objects.get().body == "Saved again"
+
+    def test_other_databases_insert_then_complete_the_path(
+        self, member, other_member, story, monkeypatch
+    ):
+        from django.db import connection
+
+        top = comment_create(author=member, story=story, body="Top")
+        monkeypatch.setattr(connection, "vendor", "sqlite")  # the SQLite of `make run`
+        reply = comment_create(author=other_member, story=story, body="Reply", parent=top)
+        reply.refresh_from_db()
+        assert reply.path == path_segment(top.pk) + path_segment(reply.pk)
+
+    def test_an_over_long_value_is_refused_not_cut(self, member, story):
+        with pytest.raises(DataError), transaction.atomic():
+            services._comment_row(
+                story=story, author=member, path="", body="x", body_html="x", status="x" * 11
+            )
+        assert not Comment.objects.exists()
 
     def test_a_story_unpublished_meanwhile_leaves_nothing_behind(self, member, story):
         Story.objects.filter(pk=story.pk).update(status=Story.Status.HIDDEN)
