@@ -61,3 +61,25 @@ def test_track_note_and_inbox_link(open_browser, artifacts_dir):  # noqa: F811
         "https://seals.example.org/count"
     )
     page.locator(".inbox").screenshot(path=artifacts_dir / "inbox-comment-link.png")
+
+
+def test_tracking_by_script_updates_the_comment_forms_track_box(open_browser):  # noqa: F811
+    """Track and Stop tracking, sent in the background, also take the comment form's
+    Track box away and bring it back, and leave what the member was typing."""
+    bea = UserFactory(email="bea-track@example.com", first_name="Bea")
+    story = StoryFactory(published=True, title="Swifts nest under the old bridge")
+    page = open_browser(viewport={"width": 1280, "height": 900})
+    log_in(page, bea.email)
+    page.goto(story.get_absolute_url())
+    form = page.locator("#comment-form")
+    box = form.get_by_label(re.compile("Track", re.I))
+    assert box.count() == 1
+    form.locator("textarea").fill("Half a sentence I am still writing")
+    page.get_by_test_id("track-toggle").get_by_role("button", name="Track comments").click()
+    expect = page.get_by_test_id("track-toggle")
+    expect.get_by_role("button", name="Stop tracking").wait_for()
+    assert form.get_by_label(re.compile("Track", re.I)).count() == 0
+    assert form.locator("textarea").input_value() == "Half a sentence I am still writing"
+    expect.get_by_role("button", name="Stop tracking").click()
+    expect.get_by_role("button", name="Track comments").wait_for()
+    assert form.get_by_label(re.compile("Track", re.I)).count() == 1
