@@ -371,9 +371,12 @@ def story_visit(
     from stories.models import StoryVisit
 
     now = timezone.now()
-    visits = StoryVisit.objects.filter(member=member, story=story)
+
+    def visits():  # built only when used: most views within the minute write nothing
+        return StoryVisit.objects.filter(member=member, story=story)
+
     if previous is ...:
-        previous = visits.values_list("last_seen_at", flat=True).first()
+        previous = visits().values_list("last_seen_at", flat=True).first()
     if previous is None:
         with _soft_write():
             StoryVisit.objects.bulk_create(
@@ -382,7 +385,7 @@ def story_visit(
             )
     elif now - previous >= VISIT_REFRESH:
         with _soft_write():
-            visits.update(last_seen_at=now)
+            visits().update(last_seen_at=now)
     return previous
 
 
