@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from django_ratelimit.core import is_ratelimited
 
 from care2.pagecache import filling_from_primary, generation
+from care2.ratelimit import is_ratelimited
 from comments.selectors import story_thread
 from petitions.models import Petition
 from petitions.selectors import petitions_newest

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
+from care2.ratelimit import is_ratelimited
 from care2.redirects import redirect_next
 from care2.users.decorators import member_can_act
 from comments import selectors, services

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from care2 import pagecache
 from care2.pagecache import _cacheable_request as reader_cacheable
+from care2.ratelimit import is_ratelimited
 from care2.slots import cached_reader_page, csrf_slot_context, reader_page_key
 from care2.users import facts
 from care2.users.context_processors import header_values
@@ -27,7 +28,6 @@ from petitions import selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
 from petitions.images import pending_from_token
 from petitions.models import Petition, Signature
-from petitions.ratelimit import is_ratelimited
 from stories.models import Category, Story
 
 RATE_LIMITED_MESSAGE = (

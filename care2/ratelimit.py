@@ -1,4 +1,5 @@
-"""django-ratelimit's counting, in one round trip to Redis.
+"""django-ratelimit's counting, in one round trip to Redis: the site's rate limits (the
+sign POST, the comment POST, the API) all count through ``is_ratelimited`` here.
 
 ``django_ratelimit.core.is_ratelimited(..., increment=True)`` counts with ``cache.add``
 then ``cache.incr``. On Django's Redis cache that is three commands, each waiting for its
