@@ -3,6 +3,8 @@ from functools import wraps
 from allauth.account.decorators import verified_email_required
 from django.shortcuts import render
 
+from care2.users import facts
+
 
 def member_can_act(view):
     """For views that post, vet, sign or message: a signed-in member with a verified
@@ -18,4 +20,15 @@ def member_can_act(view):
         request.user.email_verified_this_request = True
         return view(request, *args, **kwargs)
 
-    return verified_email_required(check_suspension)
+    checked = verified_email_required(check_suspension)
+
+    @wraps(view)
+    def check(request, *args, **kwargs):
+        # The member's cached facts (care2.users.facts, dropped whenever an address
+        # changes) say verified: no query. Otherwise allauth's decorator asks, and for
+        # an unverified member sends the verification e-mail and says so.
+        if request.user.is_authenticated and facts.for_request(request).verified:
+            return check_suspension(request, *args, **kwargs)
+        return checked(request, *args, **kwargs)
+
+    return check
