@@ -4,6 +4,13 @@
 transaction, and hands it to the broker once the transaction commits. If the broker does
 not answer, the row stays unsent and ``outbox_sweep_task`` (Celery beat) sends it later.
 A rolled-back transaction leaves no row and sends nothing.
+
+A task whose repeats have no effect (``idempotent=True``: it de-duplicates what it
+delivers) has its sent mark written without waiting for the disk: on PostgreSQL the
+mark's own transaction commits with ``synchronous_commit`` off. A crash can lose the
+marks of its last fraction of a second; the sweep then sends those tasks again, and the
+task ignores the repeat. That spares the request a second wait for the disk after its
+change's own commit. Any other task's mark stays durable: sent twice, it would act twice.
 """
 
 import datetime
@@ -11,7 +18,7 @@ import logging
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from care2.models import OutboxMessage
@@ -19,16 +26,35 @@ from care2.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task, *args) -> OutboxMessage:
+# The sweep takes only messages at least this old, so one just committed is the request's
+# own to send.
+SWEEP_AFTER_SECONDS = 30
+# In the mark's WHERE (evaluated, so always true): ``synchronous_commit`` off for the
+# statement's own transaction alone (``true``: local to it). The server reads it when it
+# commits the statement and resets it right after.
+_MARK_COMMITS_ASYNCHRONOUSLY = "AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
+
+
+def enqueue_on_commit(task, *args, idempotent: bool = False) -> OutboxMessage:
+    """Record ``task(*args)`` in the current transaction and send it once that commits.
+    ``idempotent``: the task has its effect once however often it runs, so its sent mark
+    may be lost in a crash (see the module's docstring)."""
     message = OutboxMessage.objects.create(task_name=task.name, args=list(args))
-    transaction.on_commit(lambda: _send(message.pk))
+    transaction.on_commit(lambda: _send(message, idempotent=idempotent))
     return message
 
 
-def _send(message_id: int) -> bool:
-    message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
-    if message is None:
-        return False
+def _send(message: OutboxMessage | int, *, idempotent: bool = False) -> bool:
+    """Send ``message`` (or the message of that id, read again) unless it was sent."""
+    if isinstance(message, OutboxMessage) and not _sweep_may_have_it(message):
+        # Just committed by this request: the row is as it was written (not sent, no
+        # attempts), so it is not read again.
+        message_id = message.pk
+    else:
+        message_id = message if isinstance(message, int) else message.pk
+        message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+        if message is None:
+            return False
     if current_app.conf.task_always_eager:
         # No broker (`make run`, most tests): run it here, now that the data is committed.
         # The change is saved whatever the task does, so a failing task is logged and left
@@ -43,7 +69,7 @@ def _send(message_id: int) -> bool:
                 attempts=message.attempts + 1, last_error=str(error)[:300]
             )
             return False
-        OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now(), attempts=1)
+        _mark_sent(message_id, attempts=1, asynchronously=idempotent)
         return True
     try:
         current_app.send_task(message.task_name, args=message.args)
@@ -53,14 +79,42 @@ def _send(message_id: int) -> bool:
             attempts=message.attempts + 1, last_error=str(error)[:300]
         )
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1
-    )
+    _mark_sent(message_id, attempts=message.attempts + 1, asynchronously=idempotent)
     return True
 
 
+def _sweep_may_have_it(message: OutboxMessage) -> bool:
+    """Whether the sweep could have taken ``message`` already: only once it is old
+    enough (a transaction that ran for that long before it committed)."""
+    age = timezone.now() - message.created_at
+    return age >= datetime.timedelta(seconds=SWEEP_AFTER_SECONDS / 2)
+
+
+def _mark_sent(message_id: int, *, attempts: int, asynchronously: bool) -> None:
+    """Mark the message sent. ``asynchronously`` (an idempotent task's): on PostgreSQL,
+    in autocommit and outside any transaction of a caller, the mark commits without
+    waiting for its WAL to reach the disk; inside a transaction it is written in that
+    one and commits as that does."""
+    now = timezone.now()
+    if not (
+        asynchronously
+        and connection.vendor == "postgresql"
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    ):
+        OutboxMessage.objects.filter(pk=message_id).update(sent_at=now, attempts=attempts)
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(OutboxMessage._meta.db_table)} SET {quote('sent_at')} = %s, "
+            f"{quote('attempts')} = %s WHERE {quote('id')} = %s {_MARK_COMMITS_ASYNCHRONOUSLY}",
+            [now, attempts, message_id],
+        )
+
+
 @shared_task(name="care2.outbox_sweep_task")
-def outbox_sweep_task(older_than_seconds: int = 30, limit: int = 1000) -> int:
+def outbox_sweep_task(older_than_seconds: int = SWEEP_AFTER_SECONDS, limit: int = 1000) -> int:
     """Send work that the broker missed (it was down when the change committed)."""
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     ids = list(

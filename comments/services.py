@@ -239,10 +239,12 @@ def _comment_insert_sql() -> tuple[str, list]:
 def enqueue_comment_notify(*, comment_id: int) -> None:
     """Queue the notification fan-out in the current transaction (care2.outbox): sent to
     the broker once the comment commits, swept up later if the broker was down, and
-    never sent for a comment that was rolled back."""
+    never sent for a comment that was rolled back. Idempotent: a repeated delivery skips
+    every tracker whose inbox has the message already, e-mail included, so the outbox's
+    sent mark need not wait for the disk."""
     from comments.tasks import comment_notify_task
 
-    enqueue_on_commit(comment_notify_task, comment_id)
+    enqueue_on_commit(comment_notify_task, comment_id, idempotent=True)
 
 
 # --- editing and deleting -----------------------------------------------------------

@@ -1,10 +1,13 @@
+import datetime
+
 import pytest
 from celery import current_app, shared_task
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from care2.models import OutboxMessage
-from care2.outbox import enqueue_on_commit, outbox_sweep_task
+from care2.outbox import SWEEP_AFTER_SECONDS, enqueue_on_commit, outbox_sweep_task
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +86,132 @@ def test_broker_down_keeps_the_work_and_the_sweep_sends_it(
     assert outbox_sweep_task(older_than_seconds=0) == 1
     assert sent == [("tests.record_task", [3])]
     assert outbox_sweep_task(older_than_seconds=0) == 0  # sent once
+
+
+# --- The sent mark ------------------------------------------------------------------------
+
+ASYNC_CLAUSE = "set_config('synchronous_commit', 'off', true)"
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's"
+)
+
+
+class MarkSpy:
+    """Records each UPDATE of the outbox with ``synchronous_commit`` as its own
+    transaction had it, read inside the statement (a RETURNING added to it)."""
+
+    def __init__(self):
+        self.marks = []
+
+    def __call__(self, execute, sql, params, many, context):
+        if not sql.startswith('UPDATE "care2_outboxmessage"'):
+            return execute(sql, params, many, context)
+        result = execute(
+            sql + " RETURNING current_setting('synchronous_commit')", params, many, context
+        )
+        row = context["cursor"].cursor.fetchone()
+        self.marks.append((row[0] if row else None, sql))
+        return result
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broker", ["eager", "broker"])
+def test_an_idempotent_tasks_mark_commits_asynchronously_outside_a_transaction(
+    monkeypatch, request, broker
+):
+    if broker == "broker":
+        request.getfixturevalue("not_eager")
+        monkeypatch.setattr(current_app, "send_task", lambda name, args: RAN.append(args))
+    spy = MarkSpy()
+    with connection.execute_wrapper(spy), transaction.atomic():
+        enqueue_on_commit(record_task, 5, idempotent=True)
+    ((setting, sql),) = spy.marks
+    assert setting == "off" and ASYNC_CLAUSE in sql
+    assert synchronous_commit() == "on"  # the setting never outlives the statement
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is not None and message.attempts == 1
+    assert RAN in ([5], [[5]])
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_any_other_tasks_mark_is_durable():
+    spy = MarkSpy()
+    with connection.execute_wrapper(spy), transaction.atomic():
+        enqueue_on_commit(record_task, 6)
+    ((setting, sql),) = spy.marks
+    assert setting == "on" and ASYNC_CLAUSE not in sql
+    assert OutboxMessage.objects.get().sent_at is not None
+
+
+def test_inside_a_callers_transaction_the_mark_is_part_of_it(django_capture_on_commit_callbacks):
+    """The callbacks run inside the test's transaction here: the mark commits with it."""
+    spy = MarkSpy()
+    with connection.execute_wrapper(spy), django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(record_task, 8, idempotent=True)
+    ((setting, sql),) = spy.marks
+    assert setting == "on" and ASYNC_CLAUSE not in sql
+    assert RAN == [8] and OutboxMessage.objects.get().sent_at is not None
+
+
+def test_the_send_after_the_commit_does_not_read_the_row_again(
+    monkeypatch, not_eager, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue_on_commit(record_task, 9, idempotent=True)
+    with django_assert_num_queries(1) as queries:  # the mark alone
+        callbacks[0]()
+    assert queries.captured_queries[0]["sql"].startswith("UPDATE")
+    assert sent == [("tests.record_task", [9])]
+
+
+def test_a_message_old_enough_for_the_sweep_is_read_again_first(
+    monkeypatch, not_eager, django_capture_on_commit_callbacks
+):
+    """A transaction that ran for long: by its commit the sweep may have sent its message
+    already, so the send after the commit checks the row, and sends nothing if it was."""
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    long_ago = timezone.now() - datetime.timedelta(seconds=SWEEP_AFTER_SECONDS)
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = enqueue_on_commit(record_task, 10, idempotent=True)
+        message.created_at = long_ago
+        OutboxMessage.objects.filter(pk=message.pk).update(created_at=long_ago)
+    assert outbox_sweep_task() == 1  # the sweep got there first
+    callbacks[0]()
+    assert sent == [("tests.record_task", [10])]
+    assert OutboxMessage.objects.get().attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comments_lost_mark_delivers_once(mailoutbox):
+    """A crash lost the sent mark of a comment's notification (written without waiting
+    for the disk): the sweep sends the task again, and the tracker still has one message
+    and one e-mail."""
+    from care2.users.models import Message
+    from comments.models import Tracking
+    from comments.services import comment_create
+    from tests.factories import StoryFactory, UserFactory
+
+    story = StoryFactory(published=True)
+    Tracking.objects.filter(story=story).delete()
+    tracker = UserFactory(email_on_tracked_comments=True)
+    Tracking.objects.create(member=tracker, story=story)
+    comment_create(author=UserFactory(), story=story, body="Heard at the meeting")
+    assert Message.objects.filter(recipient=tracker).count() == 1 and len(mailoutbox) == 1
+    message = OutboxMessage.objects.get(task_name="comments.tasks.comment_notify_task")
+    assert message.sent_at is not None
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=None)  # the lost mark
+    assert outbox_sweep_task(older_than_seconds=0) == 1
+    assert OutboxMessage.objects.get(pk=message.pk).sent_at is not None
+    assert Message.objects.filter(recipient=tracker).count() == 1
+    assert len(mailoutbox) == 1
