@@ -11,11 +11,13 @@ Reversing a story rejected as spam: for each vet of the story call
 """
 
 import datetime
+import functools
+import re
 import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -167,6 +169,10 @@ def _target_fields(target) -> dict:
 
 def _award(*, member, action: str, target, key: str, at: datetime.datetime) -> CreditEntry | None:
     action = str(action)
+    if action not in DEFAULT_RULES:
+        raise ValueError(f"Unknown credit action: {action!r}")
+    if connection.vendor == "postgresql":
+        return _award_postgresql(member=member, action=action, target=target, key=key, at=at)
     if CreditEntry.objects.filter(key=key).exists():
         return None  # already paid: retrying or double-submitting changes nothing
     rule = credit_rule_get(action=action)
@@ -200,6 +206,117 @@ def _award(*, member, action: str, target, key: str, at: datetime.datetime) -> C
         if entry is not None:
             _move_member(member.pk, amount=entry.amount, earned=entry.earned)
     return entry
+
+
+def _award_postgresql(*, member, action, target, key, at) -> CreditEntry | None:
+    """The award in at most three statements, with no savepoint: one past the cap (or
+    when the rule pays nothing), two for a repeated key, three when it pays.
+
+    1. The member's row is locked, only if the rule pays and the member was under its
+       daily cap as this statement saw the ledger. Past the cap, nothing is locked and
+       nothing more is asked: a day's awards only ever grow in number (entries are
+       never deleted), so a count at the cap in any snapshot is at the cap now.
+    2. Under that lock, in a snapshot taken after it (so every award committed by an
+       earlier holder is seen), the entry is inserted if the member is still under the
+       cap and its key is new (``ON CONFLICT DO NOTHING``: a repeat, or one racing in
+       with the same key, pays nothing). The rule is read in both statements, its
+       built-in default standing in for a missing row.
+    3. The balance and lifetime total move with F() (``_move_member``).
+    """
+    start = day_start(at)
+    rule_params, paid_params = _rule_params(action), [member.pk, action, start, start + DAY]
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(_award_lock_sql(), [*rule_params, member.pk, *paid_params])
+            locked = cursor.fetchone()
+        if locked is None:
+            return None  # pays nothing, past the cap, or no such member
+        entry = CreditEntry(
+            member_id=member.pk,
+            kind=CreditEntry.Kind.AWARD,
+            action=action,
+            key=key,
+            created_at=at,
+            **_target_fields(target),
+        )
+        sql, columns = _award_insert_sql()
+        values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in columns]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*values, *rule_params, *paid_params])
+            row = cursor.fetchone()
+        if row is None:
+            return None  # a repeat of the key, or the cap reached meanwhile
+        entry.pk, entry.amount, entry.earned = row
+        entry._state.adding, entry._state.db = False, connection.alias
+        _move_member(member.pk, amount=entry.amount, earned=entry.earned)
+        if not locked[0]:
+            credit_rule_get(action=action)  # the rule's row, from the defaults it paid
+    return entry
+
+
+DAY = datetime.timedelta(days=1)
+NO_CAP = -1  # a rule's cap as the award's statements read it: NULL (no cap) becomes this
+
+
+def _rule_params(action: str) -> list:
+    amount, cap = DEFAULT_RULES[action]
+    return [amount, NO_CAP if cap is None else cap, action]
+
+
+@functools.cache
+def _award_sql_parts() -> tuple[str, str]:
+    """The rule as one row (its defaults when its row is missing; params: the default
+    amount and cap, the action) and the condition that it pays today (params: member,
+    action, the day's start and end)."""
+    quote = connection.ops.quote_name
+    rules, entries = quote(CreditRule._meta.db_table), quote(CreditEntry._meta.db_table)
+    rule = (
+        f"(SELECT coalesce(max(r.amount), %s) AS amount, "
+        f"coalesce(max(coalesce(r.daily_cap, {NO_CAP})), %s) AS cap, count(r.id) AS found "
+        f"FROM {rules} r WHERE r.action = %s) rule"
+    )
+    # kind written out, so the planner matches the cap's partial index.
+    paid_today = (
+        f"(SELECT count(*) FROM {entries} e WHERE e.member_id = %s "
+        f"AND e.kind = '{CreditEntry.Kind.AWARD.value}' AND e.action = %s "
+        "AND e.created_at >= %s AND e.created_at < %s)"
+    )
+    pays = f"rule.amount > 0 AND (rule.cap = {NO_CAP} OR {paid_today} < rule.cap)"
+    return rule, pays
+
+
+@functools.cache
+def _award_lock_sql() -> str:
+    """Lock the member's row if the rule pays and they are under its cap; returns
+    whether the rule has a row (params: the rule's, the member, the pays condition's)."""
+    rule, pays = _award_sql_parts()
+    users = connection.ops.quote_name(User._meta.db_table)
+    return (
+        f"SELECT rule.found > 0 FROM {users} u, {rule} WHERE u.id = %s AND {pays} FOR UPDATE OF u"
+    )
+
+
+@functools.cache
+def _award_insert_sql() -> tuple[str, list]:
+    """The award's INSERT (its columns' values, then the rule's params and the pays
+    condition's), with the amount from the rule; returns the id, amount and earned."""
+    rule, pays = _award_sql_parts()
+    quote = connection.ops.quote_name
+    columns = [
+        f for f in CreditEntry._meta.concrete_fields if f.attname not in ("id", "amount", "earned")
+    ]
+    names = ", ".join(
+        quote(f.column)
+        for f in [*columns, *(CreditEntry._meta.get_field(n) for n in ("amount", "earned"))]
+    )
+    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(CreditEntry._meta.db_table)} ({names}) "
+        f"SELECT {casts}, rule.amount, rule.amount FROM {rule} WHERE {pays} "
+        f"ON CONFLICT ({quote('key')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('amount')}, {quote('earned')}"
+    )
+    return sql, columns
 
 
 def credit_award(
