@@ -8,9 +8,12 @@ A rolled-back transaction leaves no row and sends nothing.
 A task whose repeats have no effect (``idempotent=True``: it de-duplicates what it
 delivers) has its sent mark written without waiting for the disk: on PostgreSQL the
 mark's own transaction commits with ``synchronous_commit`` off. A crash can lose the
-marks of its last fraction of a second; the sweep then sends those tasks again, and the
-task ignores the repeat. That spares the request a second wait for the disk after its
-change's own commit. Any other task's mark stays durable: sent twice, it would act twice.
+marks of its last fraction of a second; the sweep then sends those tasks again, at least
+SWEEP_AFTER_SECONDS after their commit, and the task skips what the first delivery did
+(it checks for it when it starts, so a repeat running at the same moment as a first
+delivery held up that long is not caught). That spares the request a second wait for the
+disk after its change's own commit. Any other task's mark stays durable: sent twice, it
+would act twice.
 """
 
 import datetime
