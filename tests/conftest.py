@@ -18,6 +18,18 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _task_joins_allowed():
+    """Celery keeps "a task's result may not be waited for here" in one process-wide flag
+    that an eager task sets and restores around itself. Eager tasks running in several
+    threads at once (the race tests) can restore it in the wrong order and leave it set,
+    failing a later test's eager task: each test ends with it cleared."""
+    from celery._state import _set_task_join_will_block
+
+    yield
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks_raise(settings):
     """A task that fails in a test fails the test (the site itself logs and sweeps)."""
     settings.OUTBOX_EAGER_RAISES = True

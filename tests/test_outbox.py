@@ -218,16 +218,12 @@ def test_a_comments_lost_mark_delivers_once(mailoutbox):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="notify() e-mails every member its skip found missing when it looked: two "
-    "deliveries running at once both e-mail (the inbox's unique key keeps one message)",
-)
 def test_a_resend_running_at_the_same_time_as_the_first_delivery_emails_once(
     mailoutbox, monkeypatch
 ):
     """What a re-send by the sweep meets if the first delivery is still running: both
-    look for the members still to notify before either has written its messages."""
+    reach the members still to notify at the same moment. The second waits for the
+    first's locks, then finds everyone notified: one message and one e-mail each."""
     import threading
 
     from care2.users import notifications
@@ -245,15 +241,14 @@ def test_a_resend_running_at_the_same_time_as_the_first_delivery_emails_once(
     Message.objects.all().delete()
     mailoutbox.clear()
     ids = [t.pk for t in trackers]
-    both_looked = threading.Barrier(2, timeout=10)
-    real_undelivered = notifications.undelivered
+    both_here = threading.Barrier(2, timeout=10)
+    real_lock = notifications._lock_deliveries
 
-    def undelivered(**kwargs):
-        todo = real_undelivered(**kwargs)
-        both_looked.wait()
-        return todo
+    def lock_deliveries(**kwargs):
+        both_here.wait()  # both deliveries are past their reads of the recipients
+        real_lock(**kwargs)
 
-    monkeypatch.setattr(notifications, "undelivered", undelivered)
+    monkeypatch.setattr(notifications, "_lock_deliveries", lock_deliveries)
     race(lambda: comment_notify_batch(comment_id=comment.pk, recipient_ids=ids), [()] * 2)
     assert Message.objects.count() == 5
     assert len(mailoutbox) == 5

@@ -4,13 +4,15 @@ sends the site's notification e-mails.
 Comment tracking, petition updates and petition confirmations all come through here.
 Two halves:
 
-- ``notify`` delivers one notice (a ``key``) to many members: it skips those whose inbox
-  already has a message with that key, bulk-inserts the others' messages with
-  ``ignore_conflicts`` (the inbox's unique ``(recipient, key)`` stays the guarantee when
-  two deliveries race past the skip), and e-mails those of them that the caller gives an
-  ``Email`` for. All of it in one transaction, the e-mails sent last inside it: if
-  sending fails, the messages roll back too and a retry delivers both (at least once for
-  e-mail, exactly once for the inbox).
+- ``notify`` delivers one notice (a ``key``) to many members: it takes a lock per
+  member and notice (two deliveries of the same notice, such as a re-send by the outbox
+  sweep meeting the first one still running, wait for each other member by member), skips
+  those whose inbox already has a message with that key, bulk-inserts the others'
+  messages with ``ignore_conflicts`` (the inbox's unique ``(recipient, key)`` stays the
+  guarantee) and e-mails those of them that the caller gives an ``Email`` for. All of it
+  in one transaction, the e-mails sent last inside it: if sending fails, the messages
+  roll back too and a retry delivers both (exactly once for the inbox and for e-mail, as
+  long as the mailer does not fail after sending).
 - ``send_emails`` builds ``care2.mail`` messages (links kept whole, ``List-Unsubscribe``
   plain) and sends them ``EMAIL_CHUNK_SIZE`` per round to the mailer; ``notify`` uses it,
   and so do e-mails that have no inbox message (a reader's signature confirmation).
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from care2.mail import EmailMessage
 from care2.mail import send as mail_send
@@ -52,6 +54,22 @@ def send_emails(emails: Sequence[Email]) -> int:
     return mail_send([e.message() for e in emails], chunk_size=settings.EMAIL_CHUNK_SIZE)
 
 
+def _lock_deliveries(*, key: str, recipient_ids: Sequence[int]) -> None:
+    """Until the transaction ends, hold a lock per (notice, member): a second delivery of
+    the same notice to the same members waits here, and then finds their messages.
+    Taken in member order, so two deliveries never wait for each other both ways.
+    PostgreSQL's transaction-level advisory locks; on SQLite a writing transaction holds
+    the whole database already (``transaction_mode = IMMEDIATE``)."""
+    if connection.vendor != "postgresql" or not recipient_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtext(%s), r)) "
+            "FROM (SELECT r FROM unnest(%s::int[]) AS r ORDER BY r) AS members",
+            [key, sorted(set(recipient_ids))],
+        )
+
+
 def undelivered(*, key: str, recipients: Iterable[User]) -> list[User]:
     """The ``recipients`` whose inbox has no message with ``key`` yet (one query)."""
     recipients = list(recipients)
@@ -81,6 +99,8 @@ def notify(
     Returns the number of inbox messages inserted.
     """
     with transaction.atomic():
+        recipients = list(recipients)
+        _lock_deliveries(key=key, recipient_ids=[r.pk for r in recipients])
         todo = undelivered(key=key, recipients=recipients)
         if not todo:
             return 0

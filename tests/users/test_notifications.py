@@ -93,9 +93,9 @@ def test_members_who_have_the_message_are_skipped_e_mail_included(mailoutbox):
 
 def test_a_queryset_of_recipients_is_read_in_one_query_each(django_assert_num_queries):
     members(3)
-    # The recipients, those who have it already, the bulk insert (plus the savepoint
-    # pair of the kernel's transaction inside the test's).
-    with django_assert_num_queries(5):
+    # The recipients, their delivery locks, those who have it already, the bulk insert
+    # (plus the savepoint pair of the kernel's transaction inside the test's).
+    with django_assert_num_queries(6):
         created = notifications.notify(
             key="test:3",
             recipients=User.objects.filter(email__startswith="member"),
