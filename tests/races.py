@@ -38,3 +38,10 @@ def race(fn, arguments, *, refused: type[Exception] | tuple[type[Exception], ...
 def race_calls(calls, *, refused: type[Exception] | tuple[type[Exception], ...] = ()):
     """``race`` for a list of argument-less callables."""
     return race(lambda call: call(), [(call,) for call in calls], refused=refused)
+
+
+def meeting_point(parties: int, *, timeout: float = 10):
+    """A place inside the raced code where the calls wait for each other (its ``wait()``),
+    for a race that must meet at a given step rather than only start together; raises
+    ``threading.BrokenBarrierError`` after ``timeout`` seconds if the others never come."""
+    return threading.Barrier(parties, timeout=timeout)

@@ -224,14 +224,12 @@ def test_a_resend_running_at_the_same_time_as_the_first_delivery_emails_once(
     """What a re-send by the sweep meets if the first delivery is still running: both
     reach the members still to notify at the same moment. The second waits for the
     first's locks, then finds everyone notified: one message and one e-mail each."""
-    import threading
-
     from care2.users import notifications
     from care2.users.models import Message
     from comments.models import Tracking
     from comments.services import comment_create, comment_notify_batch
     from tests.factories import StoryFactory, UserFactory
-    from tests.races import race
+    from tests.races import meeting_point, race
 
     story = StoryFactory(published=True)
     Tracking.objects.filter(story=story).delete()
@@ -241,7 +239,7 @@ def test_a_resend_running_at_the_same_time_as_the_first_delivery_emails_once(
     Message.objects.all().delete()
     mailoutbox.clear()
     ids = [t.pk for t in trackers]
-    both_here = threading.Barrier(2, timeout=10)
+    both_here = meeting_point(2)
     real_lock = notifications._lock_deliveries
 
     def lock_deliveries(**kwargs):
