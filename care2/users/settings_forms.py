@@ -28,6 +28,16 @@ class ProfileSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         offer_current_zone(self)
 
+    def save(self, commit=True):
+        """Writes only the form's own columns: the row also holds the credit balance,
+        which only the ledger moves (``F()``, in its own transaction); a full save from
+        the member object of this request would put back whatever balance it was read
+        with."""
+        user = super().save(commit=False)
+        if commit:
+            user.save(update_fields=list(self._meta.fields))
+        return user
+
     def clean_first_name(self):
         return clean_name(self.cleaned_data["first_name"], required=True)
 

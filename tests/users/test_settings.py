@@ -52,6 +52,25 @@ def test_member_changes_names_time_zone_and_preferences(client, member):
     assert member.email_on_petition_updates is False
 
 
+@pytest.mark.allow_credit_drift  # the balance is moved here without a ledger entry
+def test_saving_settings_never_writes_the_balance_it_was_read_with(client, member):
+    """The ledger moves the balance meanwhile (here the row changes under the member
+    object this request holds): the settings save writes its own columns only."""
+    from care2.users.models import User
+
+    client.force_login(member)
+    client.get(reverse("settings:index"))  # the member's row is now cached as read
+    User.objects.filter(pk=member.pk).update(credits_balance=50, credits_earned=50)
+    response = client.post(
+        reverse("settings:index"),
+        {"first_name": "Beth", "last_name": "smith", "bio": "", "time_zone": "UTC"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.credits_balance, member.credits_earned) == (50, 50)
+    assert member.bio == ""
+
+
 def test_bad_settings_keep_what_was_typed(client, member):
     client.force_login(member)
     response = client.post(
