@@ -14,7 +14,8 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 
-from care2.pagecache import filling_from_primary, generation
+from care2.db_router import filling_from_primary
+from care2.pagecache import generation
 from care2.ratelimit import is_ratelimited
 from comments.selectors import story_thread
 from petitions.models import Petition

@@ -9,7 +9,6 @@ A member's page is shared as a rendering with slots for the member's own parts
 (``member_page``, below), filled per request.
 """
 
-import contextlib
 import contextvars
 import hashlib
 import re
@@ -25,7 +24,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from multidb import pinning
+
+from care2.db_router import filling_from_primary
 
 GENERATION_KEY = "pagecache:generation"
 
@@ -74,25 +74,6 @@ def _cacheable_request(request) -> bool:
         return False
     session = getattr(request, "session", None)
     return not (session is not None and session.session_key and session.get("_messages"))
-
-
-@contextlib.contextmanager
-def filling_from_primary():
-    """Reads on the primary while a page that goes into the shared cache renders.
-
-    The generation is bumped as soon as a write commits, when a replica may not have
-    that write yet; a page rendered from the replica then would be kept under the new
-    generation, stale until the next write. With no replica configured (or a thread
-    already pinned, such as a client that just wrote) it changes nothing. Cache hits
-    never get here."""
-    if not settings.REPLICA_DATABASES or pinning.this_thread_is_pinned():
-        yield
-        return
-    pinning.pin_this_thread()
-    try:
-        yield
-    finally:
-        pinning.unpin_this_thread()
 
 
 def cached_for_readers(view):

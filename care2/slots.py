@@ -10,7 +10,6 @@ there when the page is served (which also has the CSRF middleware set the cookie
 derived from ``SECRET_KEY``: no one who could type it into a page's text can know it.
 """
 
-import contextlib
 import hashlib
 from collections.abc import Callable
 
@@ -20,7 +19,8 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
-from multidb import pinning
+
+from care2.db_router import filling_from_primary
 
 CSRF_SLOT = (
     "csrfslot" + salted_hmac("care2.slots.csrf", "slot", algorithm="sha256").hexdigest()[:32]
@@ -51,23 +51,6 @@ def reader_page_key(prefix: str, request, *generations) -> str:
     return ":".join([prefix, *(str(g) for g in generations), digest])
 
 
-@contextlib.contextmanager
-def _filling_from_primary():
-    """Reads on the primary while a page for the shared cache renders: the generations
-    in its key move as soon as a write commits, when a replica may still lack it, and a
-    page rendered from the replica would be kept, stale, under the new ones. A no-op with
-    no replica configured or a thread already pinned (``care2.pagecache`` does the same
-    for its pages)."""
-    if not settings.REPLICA_DATABASES or pinning.this_thread_is_pinned():
-        yield
-        return
-    pinning.pin_this_thread()
-    try:
-        yield
-    finally:
-        pinning.unpin_this_thread()
-
-
 def cached_reader_page(request, key: str, render: Callable[[], HttpResponse]) -> HttpResponse:
     """The page under ``key`` from the cache, or ``render()`` (which must render with
     ``csrf_slot_context()``, and reads from the primary) kept there when it is a plain 200
@@ -79,7 +62,7 @@ def cached_reader_page(request, key: str, render: Callable[[], HttpResponse]) ->
         response = HttpResponse(content, status=status, content_type=content_type)
         response["X-Reader-Cache"] = "hit"
         return fill_csrf_slot(request, response)
-    with _filling_from_primary():
+    with filling_from_primary():
         response = render()
         if hasattr(response, "render") and callable(response.render):
             response.render()

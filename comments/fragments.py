@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from care2 import pagecache
+from care2.db_router import filling_from_primary
 from care2.pagecache import generation
 from comments import selectors
 
@@ -96,8 +97,8 @@ def thread_fragment(story) -> Fragment:
     fragment = _load(cache.get(key))
     if fragment is None:
         # Shared: read from the primary, never from a replica that may lack the write
-        # that just moved the generation (care2.pagecache.filling_from_primary).
-        with pagecache.filling_from_primary():
+        # that just moved the generation (care2.db_router.filling_from_primary).
+        with filling_from_primary():
             fragment = _render(story)
         # Plain str, ints, datetimes and tuples only: no class of ours is pickled.
         cache.set(key, (str(fragment.html), tuple(map(tuple, fragment.entries))), timeout)

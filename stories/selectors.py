@@ -60,7 +60,7 @@ def story_row(pk, generation: int) -> Story:
     when replicas are configured, since it is kept under the newest generation)."""
     from django.shortcuts import get_object_or_404
 
-    from care2.pagecache import filling_from_primary
+    from care2.db_router import filling_from_primary
 
     try:
         key = (generation, int(pk))

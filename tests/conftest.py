@@ -128,3 +128,31 @@ def require_service(available: bool, what: str, install: str) -> None:
     if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
         pytest.fail(f"CI=true, but this test {message}", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture
+def redis_cache():
+    """The site's cache, when it is Redis (``make test`` sets ``TEST_REDIS_URL``)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        pytest.skip("the cache is not Redis (make test sets TEST_REDIS_URL)")
+    return cache
+
+
+@pytest.fixture
+def redis_sends(monkeypatch):
+    """What is written to Redis, one entry per round trip (a command or a pipeline)."""
+    import redis
+
+    sends = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sends.append(command if isinstance(command, bytes) else b"".join(command))
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sends

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from multidb.pinning import pin_this_thread, this_thread_is_pinned, unpin_this_thread
 
-from care2 import pagecache, slots
+from care2 import pagecache
+from care2.db_router import filling_from_primary
 from comments.services import comment_create
 from tests.factories import StoryFactory, UserFactory
 from tests.petitions.factories import PetitionFactory
@@ -38,8 +39,8 @@ def _comment_queries(captured) -> int:
     return sum('"comments_comment"' in query["sql"] for query in captured.captured_queries)
 
 
-@pytest.mark.parametrize("fill", [pagecache.filling_from_primary, slots._filling_from_primary])
-def test_a_fill_pins_the_thread_only_with_replicas_and_restores_it(settings, fill):
+def test_a_fill_pins_the_thread_only_with_replicas_and_restores_it(settings):
+    fill = filling_from_primary
     unpin_this_thread()
     settings.REPLICA_DATABASES = []
     with fill():

@@ -8,8 +8,6 @@ import uuid
 
 import pytest
 import redis
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 from django.urls import reverse
 from django_ratelimit import core as ratelimit_core
@@ -18,28 +16,6 @@ from care2 import ratelimit
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_cache():
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        pytest.skip("the cache is not Redis (make test sets TEST_REDIS_URL)")
-    return cache
-
-
-@pytest.fixture
-def redis_sends(monkeypatch):
-    """What is written to Redis, one entry per round trip (a command or a pipeline)."""
-    sends = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sends.append(command if isinstance(command, bytes) else b"".join(command))
-        return real(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
-    return sends
 
 
 def rate_limit_sends(sends) -> list[bytes]:

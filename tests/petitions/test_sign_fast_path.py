@@ -5,10 +5,7 @@ and an e-mail task that is a quiet no-op when the pending row is not there."""
 import logging
 
 import pytest
-import redis
 from django.core import mail
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -42,28 +39,6 @@ def sign(petition, email="fast@example.org"):
     return services.signature_sign_reader(
         petition_id=petition.pk, first_name="Ada", last_name="L", email=email, country="GB"
     )
-
-
-@pytest.fixture
-def redis_cache():
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        pytest.skip("the cache is not Redis (make test sets TEST_REDIS_URL)")
-    return cache
-
-
-@pytest.fixture
-def redis_sends(monkeypatch):
-    """How many times a command (or a pipeline of them) is written to Redis: round trips."""
-    sends = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sends.append(command)
-        return real(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
-    return sends
 
 
 # --- The rate limit (its count itself: tests/test_ratelimit.py) ---------------------------
