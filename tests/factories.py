@@ -74,3 +74,26 @@ class ReportFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(UserFactory)
     story = factory.SubFactory(StoryFactory)
     reason = Report.Reason.SPAM
+
+
+def make_member_kind(user, kind: str) -> bool:
+    """Turn ``user`` into a member of one of the kinds every member page depends on:
+    ``suspended``, ``unverified``, ``staff`` or ``moderator``. False for any other kind
+    (the caller's own)."""
+    import datetime
+
+    from django.contrib.auth.models import Group
+
+    if kind == "suspended":
+        user.suspended_until = timezone.now() + datetime.timedelta(days=1)
+        user.save()
+    elif kind == "unverified":
+        user.emailaddress_set.update(verified=False)
+    elif kind == "staff":
+        user.is_staff = True
+        user.save()
+    elif kind == "moderator":
+        user.groups.add(Group.objects.get(name="Moderators"))
+    else:
+        return False
+    return True

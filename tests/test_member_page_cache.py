@@ -19,7 +19,7 @@ from comments.models import Tracking
 from stories import services as story_services
 from stories.models import SavedStory, StoryVisit
 from tests.comments.factories import CommentFactory
-from tests.factories import StoryFactory, UserFactory
+from tests.factories import StoryFactory, UserFactory, make_member_kind
 
 pytestmark = pytest.mark.django_db
 
@@ -129,16 +129,8 @@ def test_the_shared_page_is_the_page_rendered_for_the_member(kind, thread, setti
     """Filled from the shared rendering, the page is exactly what rendering it for the
     member gives (but for the tokens, new on every render)."""
     story, beth, allen, beths, allens = thread
-    if kind == "moderator":
-        beth.groups.add(Group.objects.get(name="Moderators"))
-    elif kind == "suspended":
-        beth.suspended_until = timezone.now() + datetime.timedelta(days=1)
-        beth.save()
-    elif kind == "unverified":
-        beth.emailaddress_set.update(verified=False)
-    elif kind == "staff":
-        beth.is_staff = True
-        beth.save()
+    if make_member_kind(beth, kind):
+        pass
     elif kind == "noted_saved_tracking":
         story_services.story_vet(member=beth, story=story)
         SavedStory.objects.create(member=beth, story=story)

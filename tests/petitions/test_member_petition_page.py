@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from care2 import pagecache
 from care2.users.models import Message
 from petitions import services
 from petitions.models import Petition, Signature
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_member_kind
 from tests.petitions.factories import PetitionFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,16 +153,8 @@ def _make(kind, user, petition, carol):
     elif kind == "removed":
         signature = sign_as(user, petition)
         services.signatures_invalidate(signature_ids=[signature.pk], reason="Duplicate")
-    elif kind == "suspended":
-        user.suspended_until = timezone.now() + datetime.timedelta(days=1)
-        user.save()
-    elif kind == "unverified":
-        user.emailaddress_set.update(verified=False)
-    elif kind == "staff":
-        user.is_staff = True
-        user.save()
-    elif kind == "moderator":
-        user.groups.add(Group.objects.get(name="Moderators"))
+    elif make_member_kind(user, kind):
+        pass
     elif kind == "closed_signed":
         sign_as(user, petition, hours_ago=4)
         services.petition_close(petition=petition, by=carol)
