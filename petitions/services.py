@@ -27,6 +27,7 @@ from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.users import notifications
+from care2.users.facts import facts_changed
 from care2.users.models import Message, User
 from care2.users.services import audit_record, audit_record_many, user_has_verified_email
 from credits.services import Action, credit_award, credit_reverse
@@ -111,16 +112,31 @@ def next_goal(*, count: int, goal: int) -> int:
 
 
 def _raise_goal_if_reached(petition: Petition) -> None:
-    """When the count reaches the goal, raise it and tell the creator (once per goal)."""
-    count = petition_count(petition_id=petition.pk)
-    if count < petition.goal:
-        return
-    old_goal = petition.goal
-    new_goal = next_goal(count=count, goal=old_goal)
-    raised = Petition.objects.filter(pk=petition.pk, goal=old_goal).update(goal=new_goal)
-    if not raised:
-        return  # another signer raised it first
-    petition.goal = new_goal
+    """Once the signature that was just counted commits, raise the goal if the count has
+    reached it, and tell the creator (once per goal).
+
+    The check waits for the commit: inside its transaction a signer sees only the counts
+    committed before it, so signers racing past the goal could each see the count still
+    below it and none would raise it. After the commit, the last signer to commit sees
+    every signature, its own included."""
+    transaction.on_commit(lambda: _raise_goal_now(petition))
+
+
+def _raise_goal_now(petition: Petition) -> None:
+    # The goal in hand is never above the stored one (goals only rise): below it, so is
+    # the stored goal; at or above it, the UPDATE only matches if no one raised it since.
+    with transaction.atomic():  # reads on the primary, beside the UPDATE (care2.db_router)
+        count = petition_count(petition_id=petition.pk)
+        if count < petition.goal:
+            return
+        old_goal = petition.goal
+        new_goal = next_goal(count=count, goal=old_goal)
+        raised = Petition.objects.filter(pk=petition.pk, goal=old_goal).update(goal=new_goal)
+        if not raised:
+            return  # another signer raised it first
+        petition.goal = new_goal
+        petition_page_changed(petition.pk)  # the page shows the goal
+        facts_changed(petition.creator_id)  # the creator's unread count
     Message.objects.bulk_create(
         [
             Message(

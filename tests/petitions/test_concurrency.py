@@ -1,8 +1,12 @@
 """Racing signers must never make two signatures for one e-mail or a wrong count."""
 
+import itertools
+import types
+
 import pytest
 
 from care2.users.models import Message
+from credits.services import Action, credit_rule_get
 from petitions import services
 from petitions.models import Petition, Signature
 from tests import races
@@ -70,6 +74,39 @@ def test_many_members_signing_at_once_count_exactly_and_raise_goal_once():
         == 1
     )
     assert services.petitions_reconcile() == []
+
+
+def test_two_signers_counted_at_the_same_moment_still_raise_the_goal(monkeypatch, settings):
+    """Each signer's transaction sees only its own new signature until the other commits:
+    the goal check must not rely on either seeing both. The signers meet where they check
+    the count, so neither has committed if the check is made inside the transaction."""
+    petition = PetitionFactory(goal=2)
+    members = UserFactory.create_batch(2)
+    credit_rule_get(action=Action.PETITION_SIGN)  # its row, made now: neither waits for it
+    settings.PETITION_COUNT_SHARDS = 2
+    shards = itertools.count()  # a shard of its own for each signer: neither waits for a lock
+    monkeypatch.setattr(
+        services, "random", types.SimpleNamespace(randrange=lambda n: next(shards) % n)
+    )
+    both_signed = races.meeting_point(2)
+    petition_count = services.petition_count
+
+    def count_once_both_signed(**kwargs):
+        if racing:
+            both_signed.wait()  # each has added its signature to the count
+        return petition_count(**kwargs)
+
+    monkeypatch.setattr(services, "petition_count", count_once_both_signed)
+    racing = True
+    outcomes = race(
+        lambda m: services.signature_sign_member(petition=fresh(petition), member=m),
+        [(m,) for m in members],
+    )
+    racing = False
+    assert outcomes == [("ok", outcomes[0][1]), ("ok", outcomes[1][1])]
+    assert count(petition) == 2
+    assert fresh(petition).goal == 10
+    assert Message.objects.filter(key=f"petition_goal:{petition.pk}:2").count() == 1
 
 
 def test_confirm_racing_counts_once():

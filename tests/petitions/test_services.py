@@ -415,10 +415,13 @@ def test_next_goal(count_, goal, expected):
     assert services.next_goal(count=count_, goal=goal) == expected
 
 
-def test_goal_raised_when_reached_and_creator_told_once(member, category, other_member):
+def test_goal_raised_when_reached_and_creator_told_once(
+    member, category, other_member, django_capture_on_commit_callbacks
+):
     petition = PetitionFactory(creator=member, category=category, goal=3)
     SignatureFactory.create_batch(2, petition=petition)
-    services.signature_sign_member(petition=petition, member=other_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signature_sign_member(petition=petition, member=other_member)
     petition.refresh_from_db()
     assert petition.goal == 10
     message = Message.objects.get(recipient=member)
@@ -426,20 +429,22 @@ def test_goal_raised_when_reached_and_creator_told_once(member, category, other_
     assert message.url == petition.get_absolute_url()
     # The next signer does not raise it again or send another message.
     signature = sign_reader(petition)
-    services.signature_confirm(
-        signature=Signature.objects.select_related("petition").get(pk=signature.pk)
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signature_confirm(
+            signature=Signature.objects.select_related("petition").get(pk=signature.pk)
+        )
     petition.refresh_from_db()
     assert petition.goal == 10
     assert Message.objects.filter(recipient=member).count() == 1
 
 
-def test_goal_raise_from_reader_confirmation(category):
+def test_goal_raise_from_reader_confirmation(category, django_capture_on_commit_callbacks):
     petition = PetitionFactory(category=category, goal=1)
     signature = sign_reader(petition)
-    services.signature_confirm(
-        signature=Signature.objects.select_related("petition").get(pk=signature.pk)
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signature_confirm(
+            signature=Signature.objects.select_related("petition").get(pk=signature.pk)
+        )
     petition.refresh_from_db()
     assert petition.goal == 10
 
