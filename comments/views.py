@@ -11,6 +11,7 @@ from care2.users.decorators import member_can_act
 from comments import selectors, services
 from comments.forms import CommentEditForm, CommentForm, RemoveForm, ReportForm
 from comments.models import Comment
+from stories import selectors as story_selectors
 from stories.models import Story
 
 RATE_LIMITED_MESSAGE = (
@@ -83,9 +84,7 @@ def _post(request, *, story: Story, parent: Comment | None):
 
 
 def _open_story(pk) -> Story:
-    return get_object_or_404(
-        Story.objects.select_related("category"), pk=pk, status=Story.Status.PUBLISHED
-    )
+    return story_selectors.published_story(pk)
 
 
 @member_can_act
