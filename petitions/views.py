@@ -24,7 +24,7 @@ from care2.slots import cached_reader_page, csrf_slot_context, reader_page_key
 from care2.users import facts
 from care2.users.context_processors import header_values
 from care2.users.decorators import member_can_act
-from petitions import selectors, services
+from petitions import reader_signatures, selectors, services
 from petitions.forms import MemberSignForm, PetitionForm, ReaderSignForm, UpdateForm, VictoryForm
 from petitions.images import pending_from_token
 from petitions.models import Petition, Signature
@@ -129,6 +129,7 @@ def _detail(
     slot=False,
     my_signature=_UNREAD,
     shared=False,
+    reader_signed=None,
 ):
     """The petition page. What every viewer sees alike (count, progress, chart, signers,
     their comments, updates) is read through ``selectors.PageData`` only when its part
@@ -136,7 +137,8 @@ def _detail(
     generations. With ``slot``, the CSRF token is left as a slot (``care2.slots``), for
     the readers' page cache; with ``shared``, every personal part is (``care2.pagecache``),
     for the members' shared page. ``my_signature`` is the member's own, when the caller
-    has read it already."""
+    has read it already; ``reader_signed``, what a reader's browser remembers of signing
+    it (``petitions.reader_signatures``)."""
     user = request.user
     if user.is_authenticated:
         if my_signature is _UNREAD:
@@ -163,6 +165,8 @@ def _detail(
         "fragment_key": f"{generations[0]}.{generations[1]}.{timezone.get_current_timezone_name()}."
         f"{request.scheme}://{request.get_host()}",
         "my_signature": my_signature,
+        "reader_signed": reader_signed,
+        "reader_confirmed": reader_signed == reader_signatures.CONFIRMED,
         # The member's own parts: slots while their shared page renders.
         "my_signed_at": pagecache.personal(
             request, "signed", _signed_at(petition, my_signature) if my_signature else ""
@@ -210,6 +214,12 @@ def petition_detail(request, pk, slug):
     generations (a signature changes only this petition's), with their own CSRF token put
     into the sign form's slot on the way out. Members get one shared rendering per shape,
     their own parts filled in (``_member_petition_page``)."""
+    reader_signed = None
+    if not request.user.is_authenticated:
+        reader_signed = reader_signatures.state_for(request, pk)
+    if reader_signed is not None:
+        # A reader who signed from this browser: their own page, never the cached one.
+        return _petition_page(request, pk, slug, reader_signed=reader_signed)
     if settings.READER_PAGE_CACHE_SECONDS > 0 and reader_cacheable(request):
         key = reader_page_key(
             "petitions:page", request, *selectors.page_generations(petition_id=pk)
@@ -260,13 +270,13 @@ def _member_petition_page(request, pk, slug):
     )
 
 
-def _petition_page(request, pk, slug, slot=False):
+def _petition_page(request, pk, slug, slot=False, reader_signed=None):
     petition = _get_petition(pk)
     if not petition.is_visible_to(request.user):
         return _gone(request, petition)
     if slug != petition.slug:
         return redirect(petition, permanent=True)
-    return _detail(request, petition, slot=slot)
+    return _detail(request, petition, slot=slot, reader_signed=reader_signed)
 
 
 def _client_ip(request) -> str | None:
@@ -333,7 +343,9 @@ def petition_sign(request, pk):
     if is_member:
         messages.success(request, "Thank you for signing! Your signature is counted.")
         return redirect(petition)
-    return redirect("petitions:check_email", pk=pk)
+    response = redirect("petitions:check_email", pk=pk)
+    reader_signatures.remember(request, response, pk, reader_signatures.PENDING)
+    return response
 
 
 def petition_check_email(request, pk):
@@ -363,7 +375,10 @@ def signature_confirm(request, token):
         except services.PetitionError as error:
             return _link_error(request, error)
         messages.success(request, "Thank you! Your signature is confirmed and counted.")
-        return redirect(petition)
+        response = redirect(petition)
+        if signature.member_id is None:
+            reader_signatures.remember(request, response, petition.pk, reader_signatures.CONFIRMED)
+        return response
     return render(request, "petitions/confirm.html", {"signature": signature, "petition": petition})
 
 
@@ -377,11 +392,13 @@ def signature_withdraw_link(request, token):
     if request.method == "POST":
         services.signature_withdraw(signature_id=signature.pk)
         messages.success(request, "Your signature is withdrawn.")
-        return (
+        response = (
             redirect(petition)
             if petition.is_visible_to(request.user)
             else redirect("petitions:list")
         )
+        reader_signatures.remember(request, response, petition.pk, None)
+        return response
     return render(
         request, "petitions/withdraw.html", {"signature": signature, "petition": petition}
     )

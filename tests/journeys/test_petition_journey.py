@@ -110,6 +110,15 @@ def test_start_with_image_sign_confirm_and_withdraw_from_the_email(
     expect(lucia.get_by_test_id("signature-count")).to_have_text("1")
     expect(lucia.get_by_test_id("progress")).to_have_attribute("value", "1")
     expect(lucia.get_by_test_id("latest-signers")).to_contain_text("Lucia M from Spain")
+    # Back on the page later, her browser shows she signed, not an empty form; the form
+    # is folded away for someone else on the same device.
+    lucia.goto(petition_url)
+    expect(lucia.get_by_test_id("reader-signed")).to_contain_text("your signature is counted")
+    expect(lucia.get_by_role("button", name="Sign this petition")).to_be_hidden()
+    lucia.locator("#sign").scroll_into_view_if_needed()
+    snap(lucia, "signed-before")
+    lucia.get_by_text("Someone else signing on this device?").click()
+    expect(lucia.get_by_role("button", name="Sign this petition")).to_be_visible()
 
     # Nadia sees the new count and signer too (the readers' page cache is refreshed).
     nadia.goto(petition_url)
@@ -125,3 +134,5 @@ def test_start_with_image_sign_confirm_and_withdraw_from_the_email(
     lucia.goto(petition_url)
     expect(lucia.get_by_test_id("signature-count")).to_have_text("0")
     expect(lucia.locator("main")).not_to_contain_text("Lucia M from Spain")
+    expect(lucia.get_by_test_id("reader-signed")).to_have_count(0)
+    expect(lucia.get_by_role("button", name="Sign this petition")).to_be_visible()
