@@ -117,17 +117,26 @@ def signer_comments(*, petition: Petition, limit: int = 20) -> list[Signature]:
 
 
 CHART_CACHE_SECONDS = 60
+CHART_EXACT_BELOW = 1000
 
 
-def signatures_per_day(*, petition: Petition, days: int = 30) -> DayChart:
+def signatures_per_day(
+    *, petition: Petition, days: int = 30, count: int | None = None
+) -> DayChart:
     """Confirmed signatures per day for the last ``days`` calendar days in the reader's
-    time zone, laid out for a server-rendered SVG bar chart (``care2.charts``)."""
+    time zone, laid out for a server-rendered SVG bar chart (``care2.charts``).
+    ``count``: the petition's confirmed count, when the caller has it."""
     tz = timezone.get_current_timezone()
     first_day, since = chart_days(days=days, tz=tz, today=timezone.localdate())
     # Counting a busy petition's month of rows takes tens of milliseconds (70 ms for
-    # 200,000 signatures), on every view of its page: the bars are kept for a minute
-    # (the count shown beside them is exact, from the counter shards).
+    # 200,000 signatures), on every view of its page: its bars are kept for a minute (the
+    # count shown beside them is exact, from the counter shards). A petition with fewer
+    # than CHART_EXACT_BELOW signatures is counted in a millisecond, and there a bar a
+    # minute behind shows (the first signature, with "No signatures in the last 30
+    # days" beside its count): its bars are kept under its count, so each new one shows.
     key = f"petitions:per_day:{petition.pk}:{days}:{first_day.isoformat()}:{tz}"
+    if count is not None and count < CHART_EXACT_BELOW:
+        key += f":{count}"
     counts = cache.get(key)
     if counts is None:
         counts = totals_per_day(
@@ -266,7 +275,7 @@ class PageData:
 
     @cached_property
     def chart(self) -> DayChart:
-        return signatures_per_day(petition=self.petition)
+        return signatures_per_day(petition=self.petition, count=self.count)
 
 
 # --- A member's petition page --------------------------------------------------------------

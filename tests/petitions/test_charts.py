@@ -96,3 +96,23 @@ def test_dates_peak_and_a_table_are_text_beside_the_bars(client, petition):
     ) in chart
     assert '<span class="day-chart-peak" aria-hidden="true">3 max</span>' in chart
     assert "<tr><td>Fri Jun 20</td><td>1</td></tr><tr><td>Mon Jun 30</td><td>3</td></tr>" in chart
+
+
+def test_the_first_signatures_show_in_the_chart_at_once(client, petition, other_member):
+    from petitions import services
+
+    assert "No signatures yet." in client.get(petition.get_absolute_url()).content.decode()
+    services.signature_sign_member(petition=petition, member=other_member)
+    html = client.get(petition.get_absolute_url()).content.decode()
+    assert "No signatures in the last" not in html
+    assert "1 in all" in html
+
+
+def test_a_busy_petitions_bars_are_kept_for_a_minute(petition, monkeypatch):
+    monkeypatch.setattr(selectors, "CHART_EXACT_BELOW", 1)
+    SignatureFactory(petition=petition, confirmed_at=timezone.now())
+    assert selectors.signatures_per_day(petition=petition, count=1).total == 1
+    SignatureFactory(petition=petition, confirmed_at=timezone.now())
+    assert selectors.signatures_per_day(petition=petition, count=2).total == 1  # kept
+    monkeypatch.setattr(selectors, "CHART_EXACT_BELOW", 1000)
+    assert selectors.signatures_per_day(petition=petition, count=2).total == 2
