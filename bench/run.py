@@ -115,6 +115,11 @@ def wrk(path: str, *extra: str, headers: dict | None = None) -> dict:
     return result
 
 
+def wrk_script(path: str, script: str, *args: str) -> dict:
+    """wrk on ``path`` driven by ``bench/<script>``, which gets ``args`` after "--"."""
+    return wrk(path, "-s", str(ROOT / "bench" / script), BASE + path, "--", *args)
+
+
 def get(path: str, cookie: str = "") -> tuple[int, str, dict]:
     request = urllib.request.Request(BASE + path, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -223,7 +228,6 @@ def main() -> int:
         start_new_session=True,
     )
     run_id = str(int(time.time()))
-    lua = str(ROOT / "bench" / "post.lua")
     results: dict[str, dict] = {}
     try:
         for _ in range(60):
@@ -260,12 +264,9 @@ def main() -> int:
             "&first_name=Surge&last_name=Signer&country=GB&show_name=on"
         )
         if wanted("sign"):
-            results["sign"] = wrk(
+            results["sign"] = wrk_script(
                 t["petition_sign"],
-                "-s",
-                lua,
-                BASE + t["petition_sign"],
-                "--",
+                "post.lua",
                 run_id,
                 t["petition_sign"],
                 f"csrftoken={reader_csrf}",
@@ -277,12 +278,9 @@ def main() -> int:
         # per connection: requests in flight when wrk stopped, which the server finished).
         surge_run = f"{run_id}m"
         if wanted("surge"):
-            results["surge"] = wrk(
+            results["surge"] = wrk_script(
                 t["petition"],
-                "-s",
-                str(ROOT / "bench" / "surge.lua"),
-                BASE + t["petition"],
-                "--",
+                "surge.lua",
                 surge_run,
                 t["petition"],
                 t["petition_sign"],
@@ -304,12 +302,9 @@ def main() -> int:
                 cookie = f"{t['session_cookie']}={session_key}"
                 csrf_cookie, token = csrf(t["story_post"], cookie)
                 commenters.append(f"{cookie}; csrftoken={csrf_cookie}|{token}")
-            results["comment"] = wrk(
+            results["comment"] = wrk_script(
                 t["comment_post"],
-                "-s",
-                str(ROOT / "bench" / "comment.lua"),
-                BASE + t["comment_post"],
-                "--",
+                "comment.lua",
                 run_id,
                 t["comment_post"],
                 "body=Measured+by+the+bench%3A+a+comment+of+an+ordinary+length+about+the+river.",
