@@ -23,9 +23,9 @@ import logging
 from celery import current_app, shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import signals
 from django.utils import timezone
 
+from care2 import rows
 from care2.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -52,21 +52,12 @@ def enqueue_on_commit(task, *args, idempotent: bool = False) -> OutboxMessage:
 def _insert(message: OutboxMessage) -> OutboxMessage:
     """``message.save()`` as one prepared ``INSERT … RETURNING id``: every comment and
     signature writes a row, and building the ORM's INSERT each time costs more than the
-    statement does. The save signals are sent as ``save()`` sends them."""
+    statement does (``care2.rows``)."""
     if not connection.features.can_return_columns_from_insert:
         message.save(force_insert=True)
         return message
     sql, columns = _insert_sql(connection.alias)
-    signals.pre_save.send(sender=OutboxMessage, instance=message, raw=False, using=connection.alias)
-    values = [f.get_db_prep_save(f.pre_save(message, add=True), connection) for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        message.pk = cursor.fetchone()[0]
-    message._state.adding, message._state.db = False, connection.alias
-    signals.post_save.send(
-        sender=OutboxMessage, instance=message, created=True, raw=False, using=connection.alias
-    )
-    return message
+    return rows.insert(message, sql, columns)
 
 
 @functools.cache

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, signals
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from care2 import rows
 from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
@@ -202,17 +203,13 @@ def _comment_row(**fields) -> Comment:
         Comment.objects.filter(pk=comment.pk).update(path=comment.path)
         return comment
     sql, columns = _comment_insert_sql()
-    signals.pre_save.send(sender=Comment, instance=comment, raw=False, using=connection.alias)
-    values = [f.get_db_prep_save(f.pre_save(comment, add=True), connection) for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Comment._meta.db_table, prefix, *values])
-        comment.pk = cursor.fetchone()[0]
-    comment.path = f"{prefix}{path_segment(comment.pk)}"
-    comment._state.adding, comment._state.db = False, connection.alias
-    signals.post_save.send(
-        sender=Comment, instance=comment, created=True, raw=False, using=connection.alias
+
+    def complete_path(comment):
+        comment.path = f"{prefix}{path_segment(comment.pk)}"
+
+    return rows.insert(
+        comment, sql, columns, leading=[Comment._meta.db_table, prefix], completed=complete_path
     )
-    return comment
 
 
 @functools.cache
