@@ -222,6 +222,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+    # The lock a worker holds while it puts such messages back expires after this many
+    # seconds: a worker killed while holding it stops every other one restoring until then.
+    "unacked_mutex_expire": env_int("CELERY_UNACKED_MUTEX_EXPIRE", 300),
     "socket_connect_timeout": 2,
 }
 # Enqueueing must not hang a request when the broker is down: the outbox keeps the work.

@@ -214,6 +214,7 @@ def test_worker_killed_mid_task_runs_it_again_with_one_effect(broker, postgres_d
         "CELERY_VISIBILITY_TIMEOUT": "2",
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "CELERY_UNACKED_MUTEX_EXPIRE": "3",  # a killed worker may hold it
     }
     first = Worker(broker.url, tmp_path, "first", env)
     second = None

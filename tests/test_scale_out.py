@@ -106,6 +106,7 @@ def deployment():
             "CELERY_VISIBILITY_TIMEOUT": "5",
             "CELERY_UNACKED_RESTORE_INTERVAL": "1",
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+            "CELERY_UNACKED_MUTEX_EXPIRE": "3",  # a killed worker may hold it
         }
         if "trusted_proxy" in BREAK:
             del site["TRUSTED_PROXY_COUNT"]
