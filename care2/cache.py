@@ -35,6 +35,17 @@ def _tolerant(default_factory):
     return decorate
 
 
+# INCR makes a missing key 1: that is the sign to start it at ARGV[1] instead.
+_INCR_OR_START = """
+local value = redis.call('INCR', KEYS[1])
+if value == 1 then
+    redis.call('SET', KEYS[1], ARGV[1])
+    return tonumber(ARGV[1])
+end
+return value
+"""
+
+
 class KeptClientRedisCacheClient(RedisCacheClient):
     """Django's Redis cache client, with one ``redis.Redis`` per connection pool made
     once instead of one per cache call. Making one takes longer than a round trip to
@@ -88,6 +99,22 @@ class ResilientRedisCache(RedisCache):
     @_tolerant(lambda *a, **k: False)
     def has_key(self, key, version=None):
         return super().has_key(key, version)
+
+    def incr_or_start(self, key, start, version=None):
+        """Add one to the integer at ``key``, or set it to ``start`` if it is missing; the
+        new value. One round trip (a script Redis runs whole), where ``incr`` with an
+        ``add`` behind it takes two, and three when the key is gone. ``None`` when Redis
+        does not answer."""
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        script = client.__dict__.get("_incr_or_start")
+        if script is None:
+            script = client._incr_or_start = client.register_script(_INCR_OR_START)
+        try:
+            return int(script(keys=[key], args=[start]))
+        except DOWN:
+            logger.warning("cache unavailable: incr_or_start skipped")
+            return None
 
     def incr(self, key, delta=1, version=None):
         try:

@@ -100,7 +100,11 @@ def _send(message: OutboxMessage | int, *, idempotent: bool = False) -> bool:
         _mark_sent(message_id, attempts=1, asynchronously=idempotent)
         return True
     try:
-        current_app.send_task(message.task_name, args=message.args)
+        # The args' repr for the worker's logs, made here: Celery's own (saferepr, for any
+        # object) costs more than the rest of the message for a list of ids.
+        current_app.send_task(
+            message.task_name, args=message.args, argsrepr=repr(message.args)[:1024]
+        )
     except Exception as error:  # the broker is down: the sweep retries
         logger.warning("outbox: could not send %s: %s", message, error)
         OutboxMessage.objects.filter(pk=message_id).update(

@@ -59,6 +59,9 @@ def pages_changed() -> None:
     transaction commits."""
 
     def bump():
+        if hasattr(cache, "incr_or_start"):  # Redis: one round trip
+            cache.incr_or_start(GENERATION_KEY, _first_generation())
+            return
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:

@@ -100,7 +100,13 @@ def has_visible_text(text: str) -> bool:
     """Whether ``text`` shows anything once rendered as the story page renders it: a
     comment of only spaces, zero-width or direction characters, or links with no text,
     shows nothing and is refused. Other markup is shown as typed, so ``<b></b>`` counts."""
-    shown = comment_text(sanitize_comment(text), urls=False)
+    return html_has_visible_text(sanitize_comment(text))
+
+
+def html_has_visible_text(comment_html: str) -> bool:
+    """``has_visible_text`` of the text that ``comment_html`` (``sanitize_comment``'s
+    answer) was made from."""
+    shown = comment_text(comment_html, urls=False)
     return any(_is_visible(character) for character in shown)
 
 

@@ -26,7 +26,7 @@ from care2.links import absolute_url
 from care2.outbox import enqueue_on_commit
 from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
-from care2.sanitize import comment_text, has_visible_text, normalize_text, sanitize_comment
+from care2.sanitize import comment_text, html_has_visible_text, normalize_text, sanitize_comment
 from care2.users import notifications
 from care2.users.models import User
 from care2.users.services import audit_record_many, user_has_verified_email
@@ -60,16 +60,19 @@ class CommentError(Exception):
 # --- posting ----------------------------------------------------------------------
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str) -> tuple[str, str]:
+    """The text kept for ``body`` and its sanitized HTML (sanitized once: checking that
+    it shows anything takes the same HTML the page shows)."""
     text = normalize_text(body or "")
-    if not has_visible_text(text):
+    html = sanitize_comment(text)
+    if not html_has_visible_text(html):
         # Spaces, zero-width characters or empty tags alone would show as nothing.
         raise CommentError(EMPTY_MESSAGE)
     if len(text) > BODY_MAX_LENGTH:
         raise CommentError(
             f"Comments can be at most {BODY_MAX_LENGTH:,} characters (yours has {len(text):,})."
         )
-    return text
+    return text, html
 
 
 def _attach_point(parent: Comment) -> Comment:
@@ -102,7 +105,7 @@ def comment_create(
     Pays the author in credits, tracks the story if asked, and (once committed) sends a
     personal message to the story's other trackers.
     """
-    text = _clean_body(body)
+    text, html = _clean_body(body)
     if author.is_suspended:
         raise CommentError(SUSPENDED_MESSAGE)
     if not user_has_verified_email(author):
@@ -115,7 +118,6 @@ def comment_create(
         if not parent.is_visible:
             raise CommentError("That comment is gone, so it can't be replied to.")
         parent = _attach_point(parent)
-    html = sanitize_comment(text)
     attempt = 1
     while True:
         try:
@@ -266,10 +268,9 @@ def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
         raise CommentError(SUSPENDED_MESSAGE)
     if not user_has_verified_email(editor):
         raise CommentError("Please verify your e-mail address before you edit a comment.")
-    text = _clean_body(body)
+    text, html = _clean_body(body)
     if text == comment.body:
         return comment
-    html = sanitize_comment(text)
     now = timezone.now()
     changed = Comment.objects.filter(
         pk=comment.pk, status=Comment.Status.VISIBLE, created_at__gte=edit_cutoff(now)

@@ -120,9 +120,7 @@ CHART_CACHE_SECONDS = 60
 CHART_EXACT_BELOW = 1000
 
 
-def signatures_per_day(
-    *, petition: Petition, days: int = 30, count: int | None = None
-) -> DayChart:
+def signatures_per_day(*, petition: Petition, days: int = 30, count: int | None = None) -> DayChart:
     """Confirmed signatures per day for the last ``days`` calendar days in the reader's
     time zone, laid out for a server-rendered SVG bar chart (``care2.charts``).
     ``count``: the petition's confirmed count, when the caller has it."""

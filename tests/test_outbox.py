@@ -73,7 +73,7 @@ def test_broker_down_keeps_the_work_and_the_sweep_sends_it(
 ):
     sent = []
 
-    def broker_down(name, args):
+    def broker_down(name, args, **options):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(current_app, "send_task", broker_down)
@@ -82,7 +82,9 @@ def test_broker_down_keeps_the_work_and_the_sweep_sends_it(
     message = OutboxMessage.objects.get()
     assert message.sent_at is None and message.attempts == 1 and "refused" in message.last_error
 
-    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: sent.append((name, args))
+    )
     assert outbox_sweep_task(older_than_seconds=0) == 1
     assert sent == [("tests.record_task", [3])]
     assert outbox_sweep_task(older_than_seconds=0) == 0  # sent once
@@ -128,7 +130,9 @@ def test_an_idempotent_tasks_mark_commits_asynchronously_outside_a_transaction(
 ):
     if broker == "broker":
         request.getfixturevalue("not_eager")
-        monkeypatch.setattr(current_app, "send_task", lambda name, args: RAN.append(args))
+        monkeypatch.setattr(
+            current_app, "send_task", lambda name, args, **options: RAN.append(args)
+        )
     spy = MarkSpy()
     with connection.execute_wrapper(spy), transaction.atomic():
         enqueue_on_commit(record_task, 5, idempotent=True)
@@ -165,7 +169,9 @@ def test_the_send_after_the_commit_does_not_read_the_row_again(
     monkeypatch, not_eager, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     sent = []
-    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: sent.append((name, args))
+    )
     with django_capture_on_commit_callbacks() as callbacks:
         enqueue_on_commit(record_task, 9, idempotent=True)
     with django_assert_num_queries(1) as queries:  # the mark alone
@@ -180,7 +186,9 @@ def test_a_message_old_enough_for_the_sweep_is_read_again_first(
     """A transaction that ran for long: by its commit the sweep may have sent its message
     already, so the send after the commit checks the row, and sends nothing if it was."""
     sent = []
-    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: sent.append((name, args))
+    )
     long_ago = timezone.now() - datetime.timedelta(seconds=SWEEP_AFTER_SECONDS)
     with django_capture_on_commit_callbacks() as callbacks:
         message = enqueue_on_commit(record_task, 10, idempotent=True)
@@ -250,3 +258,19 @@ def test_a_resend_running_at_the_same_time_as_the_first_delivery_emails_once(
     race(lambda: comment_notify_batch(comment_id=comment.pk, recipient_ids=ids), [()] * 2)
     assert Message.objects.count() == 5
     assert len(mailoutbox) == 5
+
+
+def test_the_message_carries_the_args_repr_made_once(
+    monkeypatch, not_eager, django_capture_on_commit_callbacks
+):
+    """The worker's log shows the task's args: their repr goes with the message, made by
+    the outbox (Celery's own saferepr would cost more than the rest of the message)."""
+    published = []
+
+    def publish(producer, name, message, **options):
+        published.append(message.headers)
+
+    monkeypatch.setattr(current_app.amqp, "send_task_message", publish)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(record_task, 41)
+    assert [(h["task"], h["argsrepr"]) for h in published] == [("tests.record_task", "[41]")]

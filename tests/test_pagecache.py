@@ -72,3 +72,32 @@ def test_pages_with_messages_are_not_cached(client, member, story):
     StoryFactory(published=True)
     first = client.get("/")
     assert "X-Reader-Cache" not in first or first["X-Reader-Cache"] == "miss"
+
+
+def test_a_change_bumps_the_generation_in_one_round_trip(
+    redis_cache, redis_sends, django_capture_on_commit_callbacks
+):
+    from care2 import pagecache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.pages_changed()  # Redis learns the script
+    before = pagecache.generation()
+    redis_sends.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.pages_changed()
+    generation_sends = [s for s in redis_sends if pagecache.GENERATION_KEY.encode() in s]
+    assert len(generation_sends) == 1
+    assert pagecache.generation() == before + 1
+
+
+def test_a_lost_generation_starts_again_at_the_clock(
+    redis_cache, django_capture_on_commit_callbacks
+):
+    import time
+
+    from care2 import pagecache
+
+    redis_cache.delete(pagecache.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.pages_changed()
+    assert pagecache.generation() >= int(time.time() * 1000) - 60_000

@@ -73,3 +73,25 @@ def test_edit_to_nothing_is_refused(client, member, story):
     assert "an empty comment can" in response.content.decode()
     comment.refresh_from_db()
     assert comment.body == "Something"
+
+
+def test_a_comment_is_sanitized_once_for_its_check_and_its_html(
+    member, published_story, monkeypatch
+):
+    """The check that a comment shows anything reads the HTML that is stored: the
+    sanitizer (bleach, the costliest step of a post) runs once a post, not twice."""
+    calls = []
+    real = services.sanitize_comment
+
+    def counting(text):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(services, "sanitize_comment", counting)
+    comment = services.comment_create(
+        author=member, story=published_story, body="See https://example.org/ <b>now</b>"
+    )
+    assert len(calls) == 1
+    assert comment.body_html == real("See https://example.org/ <b>now</b>")
+    services.comment_edit(comment=comment, editor=member, body="Edited: still here")
+    assert len(calls) == 2

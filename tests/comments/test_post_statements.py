@@ -34,7 +34,9 @@ def broker(monkeypatch):
     sent = []
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = False
-    monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: sent.append((name, args))
+    )
     yield sent
     current_app.conf.task_always_eager = eager
 
@@ -103,7 +105,7 @@ def test_past_the_daily_cap_the_credits_are_one_statement(
 def test_with_the_broker_down_the_outbox_keeps_the_work(client, member, story, broker, monkeypatch):
     """No mark: the send failed, and the row waits for the sweep."""
 
-    def down(name, args):
+    def down(name, args, **options):
         raise OSError("Connection refused")
 
     monkeypatch.setattr(current_app, "send_task", down)
