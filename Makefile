@@ -94,11 +94,17 @@ check-layers: venv
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) .ci/check_layers.py
 
+# The whole suite runs in TEST_WORKERS pytest-xdist processes (one per core, at most 4),
+# each with a PostgreSQL test database, a Redis database (tests/xdist_worker.py), a live
+# server and a browser of its own; TEST_WORKERS=1 runs it in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-p tests.xdist_worker -n $(TEST_WORKERS) --dist loadgroup)
+
 test: venv chromium services axe
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(if $(PYTEST_ARGS),$(PYTEST_ARGS),$(XDIST))
 	@if [ -z "$(PYTEST_ARGS)" ] && [ -n "$(CLOCK_INSTANT)" ]; then \
 	  echo "The fast tests again, each starting at $(CLOCK_INSTANT)"; \
-	  $(TEST_ENV) TEST_CLOCK=$(CLOCK_INSTANT) $(PY) -m pytest -q -m "$(CLOCK_MARKERS)"; \
+	  $(TEST_ENV) TEST_CLOCK=$(CLOCK_INSTANT) $(PY) -m pytest -q $(XDIST) -m "$(CLOCK_MARKERS)"; \
 	fi
 
 lint: venv

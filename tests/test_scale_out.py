@@ -30,7 +30,8 @@ from tests.conftest import require_service
 from tests.factories import PASSWORD
 from tests.scale_cluster import Browser, Cluster, link_in, postgres_bindir, wait_for
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module under pytest-xdist: its clusters are module fixtures.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scale_out")]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results" / "scale-out"
 FAN_OUT_TRACKERS = 1200
