@@ -32,7 +32,7 @@ def test_this_worker_caches_and_queues_in_its_own_redis_database():
     moved = sys.modules["tests.xdist_worker"].MOVED
     assert moved["REDIS_URL"] == os.environ["REDIS_URL"]
     assert settings.CACHES["default"]["LOCATION"] == moved["REDIS_URL"]
-    assert settings.CELERY_BROKER_URL == moved.get("CELERY_BROKER_URL", moved["REDIS_URL"])
+    assert moved.get("CELERY_BROKER_URL", moved["REDIS_URL"]) == settings.CELERY_BROKER_URL
 
 
 @pytest.mark.skipif(not WORKER, reason="runs under pytest-xdist (make test)")
