@@ -47,14 +47,25 @@ class Comment(models.Model):
         PERSONAL_DATA = "personal_data", "Shares personal information"
         OTHER = "other", "Other"
 
-    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, related_name="comments")
+    # Every comment is written into each of the table's indexes. The story's and the
+    # author's rows are found through the composite indexes below, which lead with them, so
+    # the foreign keys have no single-column index of their own; the optional keys are
+    # indexed only where they are set (a partial index is still used for ``= x``).
+    story = models.ForeignKey(
+        "stories.Story", on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments", db_index=False
     )
     # The comment this one is attached under (past COMMENT_MAX_DEPTH, the deepest
     # ancestor allowed, so a thread never becomes unreadable on a phone).
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,
     )
     path = models.CharField(max_length=400, editable=False)
     depth = models.PositiveSmallIntegerField(default=1, editable=False)
@@ -72,6 +83,7 @@ class Comment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     removal_reason = models.CharField(max_length=20, choices=RemovalReason.choices, blank=True)
     removal_note = models.CharField(max_length=500, blank=True)
@@ -95,6 +107,14 @@ class Comment(models.Model):
             models.Index(fields=["story", "created_at"], name="comment_story_created_idx"),
             models.Index(fields=["created_at"], name="comment_created_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+            models.Index(
+                fields=["parent"], condition=models.Q(parent__isnull=False), name="comment_parent_idx"
+            ),
+            models.Index(
+                fields=["removed_by"],
+                condition=models.Q(removed_by__isnull=False),
+                name="comment_removed_by_idx",
+            ),
             # The moderators' queue: reported comments not decided on yet.
             models.Index(
                 fields=["status"],
