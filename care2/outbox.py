@@ -14,15 +14,24 @@ SWEEP_AFTER_SECONDS after their commit, and the task skips what the first delive
 delivery held up that long is not caught). That spares the request a second wait for the
 disk after its change's own commit. Any other task's mark stays durable: sent twice, it
 would act twice.
+
+On PostgreSQL the idempotent tasks' marks are also written together: a process keeps the
+marks of what it sent and a thread of its own writes them in one statement at most
+OUTBOX_MARK_WITHIN_SECONDS later (``_DeferredMarks``), so a post does not pay a
+statement of its own for its mark. The marks are lost only with the process, as above.
 """
 
+import atexit
 import datetime
 import functools
 import logging
+import os
+import threading
+import time
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from care2 import rows
@@ -136,13 +145,91 @@ def _mark_sent(message_id: int, *, attempts: int, asynchronously: bool) -> None:
     ):
         OutboxMessage.objects.filter(pk=message_id).update(sent_at=now, attempts=attempts)
         return
+    if settings.OUTBOX_MARK_WITHIN_SECONDS > 0:
+        _DEFERRED.add(message_id, attempts)
+        return
+    _write_marks({message_id: attempts}, now)
+
+
+def _write_marks(marks: dict[int, int], now: datetime.datetime) -> None:
+    """Mark the messages of ``marks`` (id: attempts) sent at ``now``, in one statement
+    that commits without waiting for the disk (PostgreSQL, autocommit)."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(OutboxMessage._meta.db_table)} SET {quote('sent_at')} = %s, "
-            f"{quote('attempts')} = %s WHERE {quote('id')} = %s {_MARK_COMMITS_ASYNCHRONOUSLY}",
-            [now, attempts, message_id],
+            f"UPDATE {quote(OutboxMessage._meta.db_table)} AS outbox "
+            f"SET {quote('sent_at')} = %s, {quote('attempts')} = marks.attempts "
+            "FROM unnest(%s::bigint[], %s::integer[]) AS marks(id, attempts) "
+            f"WHERE outbox.{quote('id')} = marks.id {_MARK_COMMITS_ASYNCHRONOUSLY}",
+            [now, list(marks), list(marks.values())],
         )
+
+
+class _DeferredMarks:
+    """The sent marks this process has yet to write (idempotent tasks, PostgreSQL). The
+    first one wakes the process's writer thread, which waits OUTBOX_MARK_WITHIN_SECONDS,
+    writes every mark kept by then in one statement and closes its connection; an idle
+    process holds no connection for it. A mark that cannot be written is dropped with a
+    warning: the sweep sends its task again (SWEEP_AFTER_SECONDS later), and the task
+    skips what it did. What is kept at exit is written then."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._marks: dict[int, int] = {}
+        self._wanted = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._pid = os.getpid()
+
+    def add(self, message_id: int, attempts: int) -> None:
+        with self._lock:
+            self._marks[message_id] = attempts
+            self._wanted.set()
+            if self._writer is None or not self._writer.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._writer = threading.Thread(
+                    target=self._write_forever, name="outbox-marks", daemon=True
+                )
+                self._writer.start()
+
+    def write(self) -> int:
+        """Write the marks kept so far, now, on this thread's connection."""
+        with self._lock:
+            marks, self._marks = self._marks, {}
+            self._wanted.clear()
+        if not marks:
+            return 0
+        try:
+            _write_marks(marks, timezone.now())
+        except DatabaseError as error:
+            logger.warning(
+                "outbox: %d sent marks not written, to be sent again: %s", len(marks), error
+            )
+            return 0
+        return len(marks)
+
+    def _write_forever(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._pause(settings.OUTBOX_MARK_WITHIN_SECONDS)
+            try:
+                self.write()
+            finally:
+                connections.close_all()  # this thread's connections only
+
+    _pause = staticmethod(time.sleep)
+
+    def forget(self) -> None:
+        """In a child process just forked: the parent's marks and writer are not its own."""
+        self._lock = threading.Lock()
+        self._marks = {}
+        self._wanted = threading.Event()
+        self._writer = None
+        self._pid = os.getpid()
+
+
+_DEFERRED = _DeferredMarks()
+os.register_at_fork(after_in_child=_DEFERRED.forget)
+atexit.register(_DEFERRED.write)
 
 
 @shared_task(name="care2.outbox_sweep_task")

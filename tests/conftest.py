@@ -36,6 +36,13 @@ def _eager_tasks_raise(settings):
 
 
 @pytest.fixture(autouse=True)
+def _outbox_marks_at_once(settings):
+    """Each sent mark is written when its task is sent, so a test can read it at once;
+    tests/test_outbox.py checks the marks a process writes together."""
+    settings.OUTBOX_MARK_WITHIN_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,4 +1,6 @@
 import datetime
+import threading
+import time
 
 import pytest
 from celery import current_app, shared_task
@@ -274,3 +276,89 @@ def test_the_message_carries_the_args_repr_made_once(
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_on_commit(record_task, 41)
     assert [(h["task"], h["argsrepr"]) for h in published] == [("tests.record_task", "[41]")]
+
+
+# --- Marks written together ---------------------------------------------------------------
+
+
+@pytest.fixture
+def marks_together(settings, monkeypatch, not_eager):
+    """Idempotent tasks' marks kept by the process; the writer thread waits for the
+    test's word instead of OUTBOX_MARK_WITHIN_SECONDS."""
+    from care2 import outbox
+
+    settings.OUTBOX_MARK_WITHIN_SECONDS = 1
+    go = threading.Event()
+    monkeypatch.setattr(outbox._DEFERRED, "_pause", lambda seconds: go.wait(30))
+    monkeypatch.setattr(current_app, "send_task", lambda name, args, **options: RAN.append(args))
+    yield go
+    go.set()
+    outbox._DEFERRED.write()
+
+
+def wait_until(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_processs_marks_are_written_together_by_its_writer(marks_together):
+    for value in (1, 2, 3):
+        with transaction.atomic():
+            enqueue_on_commit(record_task, value, idempotent=True)
+    assert RAN == [[1], [2], [3]]
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 3  # kept for now
+    marks_together.set()
+    wait_until(lambda: not OutboxMessage.objects.filter(sent_at__isnull=True).exists())
+    rows = OutboxMessage.objects.values_list("sent_at", "attempts")
+    assert len({sent_at for sent_at, _ in rows}) == 1  # one statement
+    assert {attempts for _, attempts in rows} == {1}
+    # The writer let its connection go: an idle process holds none for it.
+    wait_until(lambda: writer_connections() == 0)
+
+
+def writer_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(IDLE_WRITERS)
+        return cursor.fetchone()[0]
+
+
+IDLE_WRITERS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND query LIKE 'UPDATE \"care2_outboxmessage\" AS outbox%%'"
+)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_any_other_tasks_mark_is_written_at_once_all_the_same(marks_together):
+    with transaction.atomic():
+        enqueue_on_commit(record_task, 4)
+    assert OutboxMessage.objects.get().sent_at is not None
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_marks_that_cannot_be_written_are_sent_again_by_the_sweep(
+    marks_together, monkeypatch, caplog
+):
+    from care2 import outbox
+
+    with transaction.atomic():
+        enqueue_on_commit(record_task, 7, idempotent=True)
+
+    def database_down(marks, now):
+        raise outbox.DatabaseError("the database went away")
+
+    monkeypatch.setattr(outbox, "_write_marks", database_down)
+    assert outbox._DEFERRED.write() == 0
+    assert "1 sent marks not written" in caplog.text
+    monkeypatch.undo()
+    assert OutboxMessage.objects.get().sent_at is None
+    RAN.clear()
+    monkeypatch.setattr(current_app, "send_task", lambda name, args, **options: RAN.append(args))
+    assert outbox_sweep_task(older_than_seconds=0) == 1
+    assert RAN == [[7]] and OutboxMessage.objects.get().sent_at is not None
