@@ -11,15 +11,19 @@ Two halves:
   messages with ``ignore_conflicts`` (the inbox's unique ``(recipient, key)`` stays the
   guarantee) and e-mails those of them that the caller gives an ``Email`` for. All of it
   in one transaction, the e-mails sent last inside it: if sending fails, the messages
-  roll back too and a retry delivers both (exactly once for the inbox and for e-mail, as
-  long as the mailer does not fail after sending).
+  roll back too and a retry delivers both (exactly once for the inbox; for e-mail, once,
+  unless the worker dies between handing e-mails to the mailer and the commit: then the
+  retry sends those e-mails again, with the same ``Message-ID``, made from the notice and
+  the member, by which mail systems recognise a repeat).
 - ``send_emails`` builds ``care2.mail`` messages (links kept whole, ``List-Unsubscribe``
   plain) and sends them ``EMAIL_CHUNK_SIZE`` per round to the mailer; ``notify`` uses it,
   and so do e-mails that have no inbox message (a reader's signature confirmation).
 """
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -81,6 +85,21 @@ def undelivered(*, key: str, recipients: Iterable[User]) -> list[User]:
     return [r for r in recipients if r.pk not in done]
 
 
+def notice_message_id(*, key: str, recipient_id: int) -> str:
+    """The ``Message-ID`` of the e-mail of notice ``key`` to a member: the same every time
+    that e-mail is sent (a retry after a worker died having sent it), and no other's."""
+    digest = hashlib.sha256(f"{key}\0{recipient_id}".encode()).hexdigest()[:40]
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<notice.{digest}@{domain}>"
+
+
+def _with_message_id(mail: Email, *, key: str, recipient: User) -> Email:
+    if any(name.lower() == "message-id" for name in mail.headers):
+        return mail
+    message_id = notice_message_id(key=key, recipient_id=recipient.pk)
+    return replace(mail, headers={**mail.headers, "Message-ID": message_id})
+
+
 def notify(
     *,
     key: str,
@@ -118,7 +137,11 @@ def notify(
             ignore_conflicts=True,
         )
         facts_changed_for(todo)  # their unread counts
-        emails = [mail for recipient in todo if email and (mail := email(recipient)) is not None]
+        emails = [
+            _with_message_id(mail, key=key, recipient=recipient)
+            for recipient in todo
+            if email and (mail := email(recipient)) is not None
+        ]
         # Sent inside the transaction: if sending fails, the messages roll back too and
         # the task's retry delivers both.
         send_emails(emails)

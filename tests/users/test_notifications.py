@@ -212,3 +212,29 @@ def test_signature_confirmation_is_sent_through_the_kernel(category, rounds, mai
     assert isinstance(message, EmailMessage) and message.to == [pending.email]
     assert "Please confirm your signature" in message.subject
     assert not Message.objects.exists()  # readers have no inbox
+
+
+def test_a_notices_e_mail_has_the_same_message_id_every_time_it_is_sent(mailoutbox):
+    """A worker that dies after handing the e-mails to the mailer, before its commit, has
+    them sent again by the retry: each repeat carries the first one's Message-ID, one per
+    notice and member, by which mail systems recognise it."""
+    first, second = members(2)
+
+    def deliver(key):
+        notifications.notify(
+            key=key, recipients=[first, second], subject="S", body="B", url="/", email=mail_to
+        )
+
+    deliver("test:message-id")
+    ids = {m.to[0]: m.message()["Message-ID"] for m in mailoutbox}
+    Message.objects.filter(key="test:message-id").delete()  # as the rolled-back delivery
+    mailoutbox.clear()
+    deliver("test:message-id")
+    assert {m.to[0]: m.message()["Message-ID"] for m in mailoutbox} == ids
+    assert len(set(ids.values())) == 2
+    assert ids[first.email] == notifications.notice_message_id(
+        key="test:message-id", recipient_id=first.pk
+    )
+    mailoutbox.clear()
+    deliver("test:another-notice")
+    assert not {m.message()["Message-ID"] for m in mailoutbox} & set(ids.values())
