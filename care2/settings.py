@@ -242,6 +242,10 @@ CELERY_TIMEZONE = "UTC"
 # Every periodic task; `beat` runs exactly one copy of this schedule.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "care2.outbox_sweep_task", "schedule": 30},
+    "comments-fanout-sweep": {
+        "task": "comments.tasks.comment_fanout_sweep_task",
+        "schedule": 5 * 60,
+    },
     "stories-expire-newly-submitted": {
         "task": "stories.tasks.expire_newly_submitted_task",
         "schedule": 60 * 60,

@@ -108,7 +108,9 @@ class Comment(models.Model):
             models.Index(fields=["created_at"], name="comment_created_idx"),
             models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
             models.Index(
-                fields=["parent"], condition=models.Q(parent__isnull=False), name="comment_parent_idx"
+                fields=["parent"],
+                condition=models.Q(parent__isnull=False),
+                name="comment_parent_idx",
             ),
             models.Index(
                 fields=["removed_by"],

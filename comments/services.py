@@ -28,7 +28,7 @@ from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
 from care2.sanitize import comment_text, html_has_visible_text, normalize_text, sanitize_comment
 from care2.users import notifications
-from care2.users.models import User
+from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import PATH_STEP, Comment, CommentReport, Tracking, path_segment
 from credits.services import Action, credit_award, credit_reverse
@@ -569,6 +569,46 @@ def comment_tracker_batches(*, comment_id: int, batch_size: int | None = None):
             return
         yield batch
         last = batch[-1]
+
+
+# The fan-out sweep looks at comments this recent, once they are this old: a fan-out in
+# progress (a batch queued behind others) is left to finish.
+FANOUT_SWEEP_WINDOW = datetime.timedelta(hours=2)
+FANOUT_SWEEP_GRACE = datetime.timedelta(minutes=10)
+
+
+def undelivered_notices(
+    *, now: datetime.datetime | None = None, limit: int = 10_000
+) -> dict[int, list[int]]:
+    """Recent visible comments, each with the members who should have its notice and do
+    not: active trackers of its story since before it, not its author, with no message of
+    it in their inbox. kombu's Redis transport loses a message taken off the queue by a
+    worker killed before it records it as taken: a fan-out batch lost so is found here.
+    Comment id: member ids (at most ``limit`` members in all)."""
+    now = now or timezone.now()
+    comments, trackings = Comment._meta.db_table, Tracking._meta.db_table
+    users, messages = User._meta.db_table, Message._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, t.member_id FROM {comments} c "
+            f"JOIN {trackings} t ON t.story_id = c.story_id AND t.created_at <= c.created_at "
+            "AND t.member_id <> c.author_id "
+            f"JOIN {users} u ON u.id = t.member_id AND u.is_active "
+            "WHERE c.status = %s AND c.created_at > %s AND c.created_at <= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {messages} m WHERE m.recipient_id = t.member_id "
+            "AND m.key = 'comment:' || c.id) "
+            "ORDER BY c.id, t.member_id LIMIT %s",
+            [
+                Comment.Status.VISIBLE,
+                now - FANOUT_SWEEP_WINDOW,
+                now - FANOUT_SWEEP_GRACE,
+                limit,
+            ],
+        )
+        missing: dict[int, list[int]] = {}
+        for comment_id, member_id in cursor.fetchall():
+            missing.setdefault(comment_id, []).append(member_id)
+    return missing
 
 
 def _excerpt(text: str) -> str:

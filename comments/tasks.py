@@ -30,3 +30,13 @@ def comment_notify_task(comment_id: int) -> int:
 def comment_notify_batch_task(comment_id: int, recipient_ids: list[int]) -> int:
     """Deliver one batch: inbox messages (bulk insert) and e-mails (in chunks)."""
     return services.comment_notify_batch(comment_id=comment_id, recipient_ids=recipient_ids)
+
+
+@shared_task(ignore_result=True)
+def comment_fanout_sweep_task() -> int:
+    """Deliver the notices a lost fan-out batch left undelivered (Celery beat): one batch
+    task per comment, for the missing members only. Returns the members handed on."""
+    missing = services.undelivered_notices()
+    for comment_id, member_ids in missing.items():
+        comment_notify_batch_task.delay(comment_id, member_ids)
+    return sum(len(member_ids) for member_ids in missing.values())
