@@ -306,6 +306,8 @@ CELERY_TASK_QUEUES = [
     )
 ]
 CELERY_TASK_ROUTES = {
+    # Periodic, like the rest of the default queue's work (before the pattern below).
+    "comments.tasks.comment_fanout_sweep_task": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     "comments.tasks.*": {"queue": NOTIFICATIONS_TASK_QUEUE},
     "petitions.tasks.notify_update_task": {"queue": NOTIFICATIONS_TASK_QUEUE},
     "petitions.tasks.send_confirmation_task": {"queue": EMAIL_TASK_QUEUE},

@@ -12,7 +12,7 @@ from tests.subprocess_django import django_python
 EXPECTED = {
     "comments.tasks.comment_notify_task": "notifications",
     "comments.tasks.comment_notify_batch_task": "notifications",
-    "comments.tasks.comment_fanout_sweep_task": "notifications",
+    "comments.tasks.comment_fanout_sweep_task": "celery",
     "petitions.tasks.notify_update_task": "notifications",
     "petitions.tasks.send_confirmation_task": "email",
     "care2.users.tasks.send_account_exists_mail_task": "email",
