@@ -178,14 +178,12 @@ class _DeferredMarks:
         self._marks: dict[int, int] = {}
         self._wanted = threading.Event()
         self._writer: threading.Thread | None = None
-        self._pid = os.getpid()
 
     def add(self, message_id: int, attempts: int) -> None:
         with self._lock:
             self._marks[message_id] = attempts
             self._wanted.set()
-            if self._writer is None or not self._writer.is_alive() or self._pid != os.getpid():
-                self._pid = os.getpid()
+            if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
                     target=self._write_forever, name="outbox-marks", daemon=True
                 )
@@ -220,11 +218,7 @@ class _DeferredMarks:
 
     def forget(self) -> None:
         """In a child process just forked: the parent's marks and writer are not its own."""
-        self._lock = threading.Lock()
-        self._marks = {}
-        self._wanted = threading.Event()
-        self._writer = None
-        self._pid = os.getpid()
+        self.__init__()
 
 
 _DEFERRED = _DeferredMarks()
