@@ -128,11 +128,6 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# PostgreSQL through care2.postgresql: Django's backend, with a health check that costs
-# no round trip while the kept connection shows nothing from the server.
-_POSTGRESQL_ENGINE = "care2.postgresql"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = _POSTGRESQL_ENGINE
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` serves with several threads on one SQLite file. WAL: readers never wait
     # for the writer. A writer waits up to `timeout` seconds for another (the busy
@@ -161,16 +156,17 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
         _url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
     )
     DATABASES[_alias]["ATOMIC_REQUESTS"] = False
-    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES[_alias]["ENGINE"] = _POSTGRESQL_ENGINE
     # Under test, a replica is the primary's test database seen through a second
     # connection (what a streaming replica shows once it has caught up).
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(_alias)
-# A database host that drops packets must not hang a request (or /readyz) for minutes:
-# give up connecting after a few seconds and answer the site's 503.
+# Every PostgreSQL database goes through care2.postgresql: Django's backend, with a
+# health check that costs no round trip while the kept connection shows nothing from the
+# server. A database host that drops packets must not hang a request (or /readyz) for
+# minutes: give up connecting after a few seconds and answer the site's 503.
 for _config in DATABASES.values():
-    if _config["ENGINE"] == _POSTGRESQL_ENGINE:
+    if _config["ENGINE"] == "django.db.backends.postgresql":
+        _config["ENGINE"] = "care2.postgresql"
         _config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Behind PgBouncer in transaction pooling mode, a server-side cursor (QuerySet.iterator())
 # cannot outlive its transaction on the pooled server connection: turn them off there.
