@@ -15,10 +15,12 @@ delivery held up that long is not caught). That spares the request a second wait
 disk after its change's own commit. Any other task's mark stays durable: sent twice, it
 would act twice.
 
-On PostgreSQL the idempotent tasks' marks are also written together: a process keeps the
-marks of what it sent and a thread of its own writes them in one statement at most
-OUTBOX_MARK_WITHIN_SECONDS later (``_DeferredMarks``), so a post does not pay a
-statement of its own for its mark. The marks are lost only with the process, as above.
+An idempotent task also takes a list of ids (``task(*ids)``), so its messages can be sent
+together: a process keeps the ones it committed, and a thread of its own sends each such
+task once with the args of all of them, at most OUTBOX_SEND_WITHIN_SECONDS later, and
+marks them in one statement (``_DeferredSends``). A post then pays for neither the
+publish nor the mark, and a hot story's comments go out as one fan-out task. The kept
+messages are lost only with the process, as the marks above, and sent by the sweep.
 """
 
 import atexit
@@ -51,8 +53,9 @@ _MARK_COMMITS_ASYNCHRONOUSLY = "AND set_config('synchronous_commit', 'off', true
 
 def enqueue_on_commit(task, *args, idempotent: bool = False) -> OutboxMessage:
     """Record ``task(*args)`` in the current transaction and send it once that commits.
-    ``idempotent``: the task has its effect once however often it runs, so its sent mark
-    may be lost in a crash (see the module's docstring)."""
+    ``idempotent``: the task has its effect once however often it runs, and takes any
+    number of its messages' args at once, so it may be sent late, together with others,
+    or again after a crash (see the module's docstring)."""
     message = _insert(OutboxMessage(task_name=task.name, args=list(args)))
     transaction.on_commit(lambda: _send(message, idempotent=idempotent))
     return message
@@ -82,7 +85,9 @@ def _insert_sql(alias: str) -> tuple[str, list]:
 
 
 def _send(message: OutboxMessage | int, *, idempotent: bool = False) -> bool:
-    """Send ``message`` (or the message of that id, read again) unless it was sent."""
+    """Send ``message`` (or the message of that id, read again) unless it was sent. An
+    idempotent task's message just committed is handed to the process's sender
+    (``_DeferredSends``) when OUTBOX_SEND_WITHIN_SECONDS is set; returns True then."""
     if isinstance(message, OutboxMessage) and not _sweep_may_have_it(message):
         # Just committed by this request: the row is as it was written (not sent, no
         # attempts), so it is not read again.
@@ -106,21 +111,33 @@ def _send(message: OutboxMessage | int, *, idempotent: bool = False) -> bool:
                 attempts=message.attempts + 1, last_error=str(error)[:300]
             )
             return False
-        _mark_sent(message_id, attempts=1, asynchronously=idempotent)
+        _mark_sent({message_id: 1}, asynchronously=idempotent)
         return True
+    if idempotent and settings.OUTBOX_SEND_WITHIN_SECONDS > 0:
+        _SENDS.add(message)
+        return True
+    return _publish(message.task_name, [message], idempotent=idempotent)
+
+
+def _publish(task_name: str, messages: list[OutboxMessage], *, idempotent: bool) -> bool:
+    """Send ``task_name`` once with the args of every message in ``messages`` (one
+    message, or an idempotent task's messages kept together), and mark them sent: an
+    idempotent task's mark without waiting for the disk, any other's durably. If the
+    broker does not answer, their attempts are counted and the sweep sends them later."""
+    args = [arg for message in messages for arg in message.args]
     try:
         # The args' repr for the worker's logs, made here: Celery's own (saferepr, for any
         # object) costs more than the rest of the message for a list of ids.
-        current_app.send_task(
-            message.task_name, args=message.args, argsrepr=repr(message.args)[:1024]
-        )
+        current_app.send_task(task_name, args=args, argsrepr=repr(args)[:1024])
     except Exception as error:  # the broker is down: the sweep retries
-        logger.warning("outbox: could not send %s: %s", message, error)
-        OutboxMessage.objects.filter(pk=message_id).update(
-            attempts=message.attempts + 1, last_error=str(error)[:300]
-        )
+        logger.warning("outbox: could not send %s: %s", messages[0], error)
+        for message in messages:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=message.attempts + 1, last_error=str(error)[:300]
+            )
         return False
-    _mark_sent(message_id, attempts=message.attempts + 1, asynchronously=idempotent)
+    marks = {message.pk: message.attempts + 1 for message in messages}
+    _mark_sent(marks, asynchronously=idempotent)
     return True
 
 
@@ -131,11 +148,11 @@ def _sweep_may_have_it(message: OutboxMessage) -> bool:
     return age >= datetime.timedelta(seconds=SWEEP_AFTER_SECONDS / 2)
 
 
-def _mark_sent(message_id: int, *, attempts: int, asynchronously: bool) -> None:
-    """Mark the message sent. ``asynchronously`` (an idempotent task's): on PostgreSQL,
-    in autocommit and outside any transaction of a caller, the mark commits without
-    waiting for its WAL to reach the disk; inside a transaction it is written in that
-    one and commits as that does."""
+def _mark_sent(marks: dict[int, int], *, asynchronously: bool) -> None:
+    """Mark the messages of ``marks`` (id: attempts) sent. ``asynchronously`` (idempotent
+    tasks'): on PostgreSQL, in autocommit and outside any transaction of a caller, in one
+    statement that commits without waiting for its WAL to reach the disk; inside a
+    transaction the marks are written in that one and commit as it does."""
     now = timezone.now()
     if not (
         asynchronously
@@ -143,12 +160,10 @@ def _mark_sent(message_id: int, *, attempts: int, asynchronously: bool) -> None:
         and connection.get_autocommit()
         and not connection.in_atomic_block
     ):
-        OutboxMessage.objects.filter(pk=message_id).update(sent_at=now, attempts=attempts)
+        for message_id, attempts in marks.items():
+            OutboxMessage.objects.filter(pk=message_id).update(sent_at=now, attempts=attempts)
         return
-    if settings.OUTBOX_MARK_WITHIN_SECONDS > 0:
-        _DEFERRED.add(message_id, attempts)
-        return
-    _write_marks({message_id: attempts}, now)
+    _write_marks(marks, now)
 
 
 def _write_marks(marks: dict[int, int], now: datetime.datetime) -> None:
@@ -165,65 +180,81 @@ def _write_marks(marks: dict[int, int], now: datetime.datetime) -> None:
         )
 
 
-class _DeferredMarks:
-    """The sent marks this process has yet to write (idempotent tasks, PostgreSQL). The
-    first one wakes the process's writer thread, which waits OUTBOX_MARK_WITHIN_SECONDS,
-    writes every mark kept by then in one statement and closes its connection; an idle
-    process holds no connection for it. A mark that cannot be written is dropped with a
-    warning: the sweep sends its task again (SWEEP_AFTER_SECONDS later), and the task
-    skips what it did. What is kept at exit is written then."""
+class _DeferredSends:
+    """The idempotent tasks' messages this process committed and has yet to send. The
+    first one wakes the process's sender thread, which waits OUTBOX_SEND_WITHIN_SECONDS,
+    then sends each task once with the args of all its messages kept by then (a hot
+    story's comments in one fan-out task, not one each), marks them all sent in one
+    statement, and closes its connection; an idle process holds none for it. The request
+    that committed the change pays for neither the publish nor the mark.
+
+    A message kept here is lost only with the process: its row stays unsent, and the
+    sweep sends it SWEEP_AFTER_SECONDS after its commit (the task skips what was done
+    already, which is what ``idempotent`` promises). What is kept at exit is sent then.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._marks: dict[int, int] = {}
+        self._kept: list[OutboxMessage] = []
         self._wanted = threading.Event()
-        self._writer: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
 
-    def add(self, message_id: int, attempts: int) -> None:
+    def add(self, message: OutboxMessage) -> None:
         with self._lock:
-            self._marks[message_id] = attempts
+            self._kept.append(message)
             self._wanted.set()
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
-                    target=self._write_forever, name="outbox-marks", daemon=True
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = threading.Thread(
+                    target=self._send_forever, name="outbox-sender", daemon=True
                 )
-                self._writer.start()
+                self._sender.start()
 
-    def write(self) -> int:
-        """Write the marks kept so far, now, on this thread's connection."""
+    def send(self) -> int:
+        """Send the messages kept so far, now, on this thread's connections; returns how
+        many were sent."""
         with self._lock:
-            marks, self._marks = self._marks, {}
+            kept, self._kept = self._kept, []
             self._wanted.clear()
-        if not marks:
-            return 0
-        try:
-            _write_marks(marks, timezone.now())
-        except DatabaseError as error:
-            logger.warning(
-                "outbox: %d sent marks not written, to be sent again: %s", len(marks), error
-            )
-            return 0
-        return len(marks)
+        by_task: dict[str, list[OutboxMessage]] = {}
+        for message in kept:
+            by_task.setdefault(message.task_name, []).append(message)
+        sent = 0
+        for task_name, messages in by_task.items():
+            try:
+                if _publish(task_name, messages, idempotent=True):
+                    sent += len(messages)
+            except DatabaseError as error:
+                # The broker has them; the marks (or the attempts) are not written, so
+                # the sweep sends them again, and the task skips what it did.
+                logger.warning(
+                    "outbox: %d sent marks not written, to be sent again: %s",
+                    len(messages),
+                    error,
+                )
+        return sent
 
-    def _write_forever(self) -> None:
+    def _send_forever(self) -> None:
         while True:
             self._wanted.wait()
-            self._pause(settings.OUTBOX_MARK_WITHIN_SECONDS)
+            self._pause(settings.OUTBOX_SEND_WITHIN_SECONDS)
             try:
-                self.write()
+                self.send()
+            except Exception:
+                logger.exception("outbox: the sender failed; the sweep sends what it kept")
             finally:
                 connections.close_all()  # this thread's connections only
 
     _pause = staticmethod(time.sleep)
 
     def forget(self) -> None:
-        """In a child process just forked: the parent's marks and writer are not its own."""
+        """In a child process just forked: the parent's messages and sender are not its
+        own."""
         self.__init__()
 
 
-_DEFERRED = _DeferredMarks()
-os.register_at_fork(after_in_child=_DEFERRED.forget)
-atexit.register(_DEFERRED.write)
+_SENDS = _DeferredSends()
+os.register_at_fork(after_in_child=_SENDS.forget)
+atexit.register(_SENDS.send)
 
 
 @shared_task(name="care2.outbox_sweep_task")

@@ -212,9 +212,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # An eager task that fails after its change committed raises (tests) or is logged and left
 # for the outbox sweep (`make run`: the member's saved comment is not answered 503).
 OUTBOX_EAGER_RAISES = False
-# An idempotent task's sent mark waits up to this many seconds to be written with the
-# others of its process in one statement (care2.outbox); 0 writes each one at once.
-OUTBOX_MARK_WITHIN_SECONDS = 1.0
+# An idempotent task's message waits up to this many seconds to be sent and marked with
+# the others of its process, off the request (care2.outbox); 0 sends each one at once.
+OUTBOX_SEND_WITHIN_SECONDS = 0.2
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -7,14 +7,16 @@ from comments import services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def comment_notify_task(comment_id: int) -> int:
-    """Fan a new comment out to its story's trackers: one batch task per
+def comment_notify_task(*comment_ids: int) -> int:
+    """Fan new comments out to their stories' trackers: one batch task per comment and
     NOTIFY_BATCH_SIZE trackers, so a story with 10,000 trackers is 20 small bulk inserts
-    that any number of workers share. Returns the number of batches enqueued."""
+    that any number of workers share. A web process sends the comments it committed
+    within a moment in one task (care2.outbox). Returns the number of batches enqueued."""
     batches = 0
-    for recipient_ids in services.comment_tracker_batches(comment_id=comment_id):
-        comment_notify_batch_task.delay(comment_id, recipient_ids)
-        batches += 1
+    for comment_id in comment_ids:
+        for recipient_ids in services.comment_tracker_batches(comment_id=comment_id):
+            comment_notify_batch_task.delay(comment_id, recipient_ids)
+            batches += 1
     return batches
 
 

@@ -36,10 +36,10 @@ def _eager_tasks_raise(settings):
 
 
 @pytest.fixture(autouse=True)
-def _outbox_marks_at_once(settings):
-    """Each sent mark is written when its task is sent, so a test can read it at once;
-    tests/test_outbox.py checks the marks a process writes together."""
-    settings.OUTBOX_MARK_WITHIN_SECONDS = 0
+def _outbox_sends_at_once(settings):
+    """An idempotent task is sent and marked as its change commits, so a test sees both
+    at once; tests/test_outbox.py checks what a process sends together, later."""
+    settings.OUTBOX_SEND_WITHIN_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

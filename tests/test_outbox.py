@@ -1,10 +1,12 @@
 import datetime
+import os
 import threading
 import time
 
 import pytest
 from celery import current_app, shared_task
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -17,8 +19,8 @@ RAN = []
 
 
 @shared_task(name="tests.record_task")
-def record_task(value):
-    RAN.append(value)
+def record_task(*values):
+    RAN.extend(values)
 
 
 @pytest.fixture(autouse=True)
@@ -278,22 +280,25 @@ def test_the_message_carries_the_args_repr_made_once(
     assert [(h["task"], h["argsrepr"]) for h in published] == [("tests.record_task", "[41]")]
 
 
-# --- Marks written together ---------------------------------------------------------------
+# --- Sent together, off the request ------------------------------------------------------
 
 
 @pytest.fixture
-def marks_together(settings, monkeypatch, not_eager):
-    """Idempotent tasks' marks kept by the process; the writer thread waits for the
-    test's word instead of OUTBOX_MARK_WITHIN_SECONDS."""
+def sends_together(settings, monkeypatch, not_eager):
+    """Idempotent tasks' messages kept by the process; the sender thread waits for the
+    test's word instead of OUTBOX_SEND_WITHIN_SECONDS."""
     from care2 import outbox
 
-    settings.OUTBOX_MARK_WITHIN_SECONDS = 1
+    settings.OUTBOX_SEND_WITHIN_SECONDS = 1
     go = threading.Event()
-    monkeypatch.setattr(outbox._DEFERRED, "_pause", lambda seconds: go.wait(30))
-    monkeypatch.setattr(current_app, "send_task", lambda name, args, **options: RAN.append(args))
-    yield go
+    monkeypatch.setattr(outbox._SENDS, "_pause", lambda seconds: go.wait(30))
+    published = []
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: published.append((name, args))
+    )
+    yield go, published
     go.set()
-    outbox._DEFERRED.write()
+    outbox._SENDS.send()
 
 
 def wait_until(condition, seconds=10):
@@ -305,45 +310,89 @@ def wait_until(condition, seconds=10):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_processs_marks_are_written_together_by_its_writer(marks_together):
+def test_a_processs_messages_are_sent_as_one_task_and_marked_together(sends_together):
+    go, published = sends_together
     for value in (1, 2, 3):
-        with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
             enqueue_on_commit(record_task, value, idempotent=True)
-    assert RAN == [[1], [2], [3]]
+        # The request wrote the row; no mark, and (below) no publish.
+        assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    enqueue_on_commit(failing_task)  # another task's message is sent at once, by itself
+    assert published == [("tests.failing_task", [])]  # the request sent nothing else
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 3  # kept for now
-    marks_together.set()
+    go.set()
     wait_until(lambda: not OutboxMessage.objects.filter(sent_at__isnull=True).exists())
-    rows = OutboxMessage.objects.values_list("sent_at", "attempts")
-    assert len({sent_at for sent_at, _ in rows}) == 1  # one statement
-    assert {attempts for _, attempts in rows} == {1}
-    # The writer let its connection go: an idle process holds none for it.
-    wait_until(lambda: writer_connections() == 0)
+    assert published[1:] == [("tests.record_task", [1, 2, 3])]  # one task for the three
+    rows = OutboxMessage.objects.filter(task_name="tests.record_task")
+    marks = rows.values_list("sent_at", "attempts")
+    assert len({sent_at for sent_at, _ in marks}) == 1  # one statement
+    assert {attempts for _, attempts in marks} == {1}
+    # The sender let its connection go: an idle process holds none for it.
+    wait_until(lambda: sender_connections() == 0)
 
 
-def writer_connections() -> int:
+def sender_connections() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(IDLE_WRITERS)
+        cursor.execute(IDLE_SENDERS)
         return cursor.fetchone()[0]
 
 
-IDLE_WRITERS = (
+IDLE_SENDERS = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
     "AND pid <> pg_backend_pid() AND query LIKE 'UPDATE \"care2_outboxmessage\" AS outbox%%'"
 )
 
 
+def test_a_batch_of_comments_fans_each_out(settings):
+    """One fan-out task for the comments a process kept together: each comment's
+    trackers get its notice."""
+    from care2.users.models import Message
+    from comments.models import Tracking
+    from comments.tasks import comment_notify_task
+    from tests.comments.factories import CommentFactory
+    from tests.factories import StoryFactory, UserFactory
+
+    stories = StoryFactory.create_batch(2, published=True)
+    trackers = UserFactory.create_batch(2)
+    for story, tracker in zip(stories, trackers, strict=True):
+        Tracking.objects.create(member=tracker, story=story)
+    comments = [CommentFactory(story=story) for story in stories]
+    assert comment_notify_task(*[comment.pk for comment in comments]) == 2
+    for comment, tracker in zip(comments, trackers, strict=True):
+        assert Message.objects.filter(recipient=tracker, key=f"comment:{comment.pk}").exists()
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_any_other_tasks_mark_is_written_at_once_all_the_same(marks_together):
-    with transaction.atomic():
-        enqueue_on_commit(record_task, 4)
-    assert OutboxMessage.objects.get().sent_at is not None
+def test_a_broker_down_at_the_send_leaves_the_kept_messages_to_the_sweep(
+    sends_together, monkeypatch
+):
+    from care2 import outbox
+
+    go, published = sends_together
+    for value in (5, 6):
+        with transaction.atomic():
+            enqueue_on_commit(record_task, value, idempotent=True)
+
+    def broker_down(name, args, **options):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(current_app, "send_task", broker_down)
+    assert outbox._SENDS.send() == 0
+    rows = OutboxMessage.objects.all()
+    assert {(row.sent_at, row.attempts) for row in rows} == {(None, 1)}
+    assert all("refused" in row.last_error for row in rows)
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args, **options: published.append((name, args))
+    )
+    assert outbox_sweep_task(older_than_seconds=0) == 2
+    assert published == [("tests.record_task", [5]), ("tests.record_task", [6])]
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_marks_that_cannot_be_written_are_sent_again_by_the_sweep(
-    marks_together, monkeypatch, caplog
+    sends_together, monkeypatch, caplog
 ):
     from care2 import outbox
 
@@ -354,11 +403,26 @@ def test_marks_that_cannot_be_written_are_sent_again_by_the_sweep(
         raise outbox.DatabaseError("the database went away")
 
     monkeypatch.setattr(outbox, "_write_marks", database_down)
-    assert outbox._DEFERRED.write() == 0
+    assert outbox._SENDS.send() == 0
     assert "1 sent marks not written" in caplog.text
     monkeypatch.undo()
     assert OutboxMessage.objects.get().sent_at is None
-    RAN.clear()
-    monkeypatch.setattr(current_app, "send_task", lambda name, args, **options: RAN.append(args))
-    assert outbox_sweep_task(older_than_seconds=0) == 1
-    assert RAN == [[7]] and OutboxMessage.objects.get().sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+# The child leaves at once, touching no lock another thread may hold.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_starts_with_nothing_kept(sends_together):
+    """A gunicorn worker forked from a process that kept messages does not send them:
+    they are the parent's to send."""
+    from care2 import outbox
+
+    with transaction.atomic():
+        enqueue_on_commit(record_task, 8, idempotent=True)
+    assert len(outbox._SENDS._kept) == 1
+    pid = os.fork()
+    if pid == 0:  # the child: report, and leave without running anything of pytest's
+        os._exit(0 if not outbox._SENDS._kept and outbox._SENDS._sender is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(outbox._SENDS._kept) == 1  # the parent still has it
