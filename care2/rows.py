@@ -8,6 +8,14 @@ from django.db import connection
 from django.db.models import signals
 
 
+def cursor(db=connection):
+    """A cursor for a statement written once and run on every request: on PostgreSQL
+    one that binds its values on the server, so the server can prepare the statement
+    (``care2.postgresql``); elsewhere the database's usual cursor."""
+    bound = getattr(db, "bound_cursor", None)
+    return bound() if bound is not None else db.cursor()
+
+
 def insert(instance, sql: str, columns: list, *, leading=(), completed: Callable | None = None):
     """What ``instance.save(force_insert=True)`` does, through ``sql``: it takes the
     ``leading`` parameters, then the values of ``columns`` in order, and returns the new
@@ -16,9 +24,9 @@ def insert(instance, sql: str, columns: list, *, leading=(), completed: Callable
     model = type(instance)
     signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias)
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*leading, *values])
-        instance.pk = cursor.fetchone()[0]
+    with cursor() as rows_cursor:
+        rows_cursor.execute(sql, [*leading, *values])
+        instance.pk = rows_cursor.fetchone()[0]
     if completed is not None:
         completed(instance)
     instance._state.adding, instance._state.db = False, connection.alias

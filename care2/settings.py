@@ -164,14 +164,18 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
 # health check that costs no round trip while the kept connection shows nothing from the
 # server. A database host that drops packets must not hang a request (or /readyz) for
 # minutes: give up connecting after a few seconds and answer the site's 503.
+# The hottest statements, bound on the server (care2.rows), are prepared once a
+# connection has run them this many times. Behind PgBouncer in transaction pooling mode,
+# neither a server-side cursor (QuerySet.iterator()) nor a prepared statement outlives
+# its transaction on the pooled server connection: both are off there.
+_BEHIND_POOLER = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 for _config in DATABASES.values():
     if _config["ENGINE"] == "django.db.backends.postgresql":
         _config["ENGINE"] = "care2.postgresql"
-        _config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
-# Behind PgBouncer in transaction pooling mode, a server-side cursor (QuerySet.iterator())
-# cannot outlive its transaction on the pooled server connection: turn them off there.
-if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):
-    for _config in DATABASES.values():
+        _options = _config.setdefault("OPTIONS", {})
+        _options.setdefault("connect_timeout", 5)
+        _options.setdefault("prepare_threshold", None if _BEHIND_POOLER else 2)
+    if _BEHIND_POOLER:
         _config["DISABLE_SERVER_SIDE_CURSORS"] = True
 MULTIDB_PINNING_SECONDS = env_int("DATABASE_PIN_SECONDS", 15)
 MULTIDB_PINNING_COOKIE_HTTPONLY = True

@@ -22,6 +22,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from care2 import rows
 from care2.pagecache import pages_changed
 from care2.users.facts import facts_changed
 from care2.users.models import User
@@ -226,7 +227,7 @@ def _award_postgresql(*, member, action, target, key, at) -> CreditEntry | None:
     start = day_start(at)
     rule_params, paid_params = _rule_params(action), [member.pk, action, start, start + DAY]
     with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
+        with rows.cursor() as cursor:
             cursor.execute(_award_lock_sql(), [*rule_params, member.pk, *paid_params])
             locked = cursor.fetchone()
         if locked is None:
@@ -241,7 +242,7 @@ def _award_postgresql(*, member, action, target, key, at) -> CreditEntry | None:
         )
         sql, columns = _award_insert_sql()
         values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in columns]
-        with connection.cursor() as cursor:
+        with rows.cursor() as cursor:
             cursor.execute(sql, [*values, *rule_params, *paid_params])
             row = cursor.fetchone()
         if row is None:

@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from care2 import rows
 from stories.models import Category, Story, Vet
 
 
@@ -94,7 +95,7 @@ def published_story(pk) -> Story:
     alias = router.db_for_read(Story)
     db = connections[alias]
     sql, story_names, converters = _published_story_sql(alias)
-    with db.cursor() as cursor:
+    with rows.cursor(db) as cursor:
         cursor.execute(sql, [pk, Story.Status.PUBLISHED.value])
         row = cursor.fetchone()
     if row is None:

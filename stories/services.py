@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from care2 import rows
 from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
 from care2.users.models import User
@@ -76,7 +77,7 @@ def story_comment_count_add(*, story_id: int, delta: int, published_only: bool =
     # Written out, as the ORM's ``update(comment_count=F(…) + delta)`` would write it: it
     # runs on every comment, and building the ORM's UPDATE costs more than running it.
     params = [delta, story_id, *([Story.Status.PUBLISHED.value] if published_only else [])]
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(_count_add_sql(connection.alias, published_only), params)
         return bool(cursor.rowcount)
 

@@ -1,5 +1,6 @@
 """care2.postgresql: Django's health check without its ``SELECT 1`` while the kept
-connection is idle and shows nothing from the server, and with it otherwise."""
+connection is idle and shows nothing from the server, and with it otherwise; the bound
+cursor of the hottest statements, which the server prepares."""
 
 import time
 
@@ -8,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql import base
+
+from stories.models import Story
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
@@ -77,3 +80,55 @@ def test_the_check_runs_once_per_request_as_before(client, select_1_calls):
     assert client.get("/").status_code == 200
     assert client.get("/").status_code == 200
     assert select_1_calls == []
+
+
+# --- The bound cursor -----------------------------------------------------------------
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_hot_statement_is_prepared_once_run_often_and_others_never():
+    from care2 import rows
+    from stories.services import story_comment_count_add
+    from tests.factories import StoryFactory
+
+    story = StoryFactory(published=True)
+    connection.close()  # a new connection: nothing prepared yet
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    assert threshold == 2
+    with rows.cursor() as cursor:
+        assert not isinstance(cursor.cursor, psycopg.ClientCursor)  # bound on the server
+    for _ in range(threshold + 1):
+        assert story_comment_count_add(story_id=story.pk, delta=1)
+        assert list(Story.objects.filter(pk=story.pk).values_list("pk", flat=True))
+    (prepared,) = prepared_statements()  # the ORM's query, bound on the client, is not
+    assert prepared.startswith('UPDATE "stories_story" SET "comment_count"')
+    story.refresh_from_db()
+    assert story.comment_count == threshold + 1
+
+
+def test_a_bound_statement_is_logged_and_counted_with_its_values(django_assert_num_queries):
+    from care2 import rows
+
+    with django_assert_num_queries(1) as queries, rows.cursor() as cursor:
+        cursor.execute("SELECT %s::integer + %s::integer", [2, 40])
+        assert cursor.fetchone() == (42,)
+    assert queries.captured_queries[0]["sql"] == "SELECT 2::integer + 40::integer"
+
+
+def test_database_errors_through_a_bound_cursor_are_djangos():
+    from django.db import IntegrityError
+
+    from care2 import rows
+    from tests.factories import UserFactory
+
+    member = UserFactory()
+    with pytest.raises(IntegrityError), rows.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO "users_user" (id) VALUES (%s)',  # a row the table refuses
+            [member.pk],
+        )

@@ -94,7 +94,8 @@ def test_settings_turn_replicas_on_from_database_replica_urls():
         " 'hosts': [s.DATABASES[a]['HOST'] for a in s.REPLICA_DATABASES],"
         " 'replicas': s.REPLICA_DATABASES, 'routers': s.DATABASE_ROUTERS,"
         " 'middleware': s.MIDDLEWARE[:3], 'pin': s.MULTIDB_PINNING_SECONDS,"
-        " 'cursors': [c.get('DISABLE_SERVER_SIDE_CURSORS', False) for c in s.DATABASES.values()]}))"
+        " 'cursors': [c.get('DISABLE_SERVER_SIDE_CURSORS', False) for c in s.DATABASES.values()],"
+        " 'prepares': [s.DATABASES[a]['OPTIONS']['prepare_threshold'] for a in s.REPLICA_DATABASES]}))"
     )
     on = json.loads(
         django_python(
@@ -117,6 +118,7 @@ def test_settings_turn_replicas_on_from_database_replica_urls():
     assert on["pin"] == 20
     # Behind PgBouncer's transaction pooling, on the primary and on every replica.
     assert on["cursors"] == [True, True, True]
+    assert on["prepares"] == [None, None]  # no prepared statements either
 
     off = json.loads(
         django_python(
