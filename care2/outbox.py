@@ -180,12 +180,17 @@ def _write_marks(marks: dict[int, int], now: datetime.datetime) -> None:
         )
 
 
+# The sender keeps its database connection while messages keep coming, and lets it go
+# once none came for this long (an idle process holds none for it).
+SENDER_IDLE_SECONDS = 2
+
+
 class _DeferredSends:
     """The idempotent tasks' messages this process committed and has yet to send. The
     first one wakes the process's sender thread, which waits OUTBOX_SEND_WITHIN_SECONDS,
     then sends each task once with the args of all its messages kept by then (a hot
-    story's comments in one fan-out task, not one each), marks them all sent in one
-    statement, and closes its connection; an idle process holds none for it. The request
+    story's comments in one fan-out task, not one each) and marks them all sent in one
+    statement. Its connection is closed once it is idle (SENDER_IDLE_SECONDS). The request
     that committed the change pays for neither the publish nor the mark.
 
     A message kept here is lost only with the process: its row stays unsent, and the
@@ -235,14 +240,15 @@ class _DeferredSends:
 
     def _send_forever(self) -> None:
         while True:
-            self._wanted.wait()
+            if not self._wanted.wait(SENDER_IDLE_SECONDS):
+                connections.close_all()  # idle: this thread's connections go
+                self._wanted.wait()
             self._pause(settings.OUTBOX_SEND_WITHIN_SECONDS)
             try:
                 self.send()
             except Exception:
                 logger.exception("outbox: the sender failed; the sweep sends what it kept")
-            finally:
-                connections.close_all()  # this thread's connections only
+                connections.close_all()
 
     _pause = staticmethod(time.sleep)
 
