@@ -28,6 +28,7 @@ import datetime
 import functools
 import logging
 import os
+import re
 import threading
 import time
 
@@ -57,8 +58,43 @@ def enqueue_on_commit(task, *args, idempotent: bool = False) -> OutboxMessage:
     number of its messages' args at once, so it may be sent late, together with others,
     or again after a crash (see the module's docstring)."""
     message = _insert(OutboxMessage(task_name=task.name, args=list(args)))
-    transaction.on_commit(lambda: _send(message, idempotent=idempotent))
+    send_on_commit(message, idempotent=idempotent)
     return message
+
+
+def send_on_commit(message: OutboxMessage, *, idempotent: bool = False) -> None:
+    """Send ``message``, written in the current transaction, once that commits: what
+    ``enqueue_on_commit`` does after its INSERT, for a row a caller's own statement
+    inserted (``insert_from_sql``)."""
+    transaction.on_commit(lambda: _send(message, idempotent=idempotent))
+
+
+def insert_from_sql(task, source: str, args_sql: str) -> tuple[str, list, OutboxMessage]:
+    """For a caller's one-statement write (PostgreSQL): an ``INSERT … SELECT`` of
+    ``task``'s message for each row of ``source`` (a CTE of that statement), with
+    ``args_sql`` (an SQL expression over ``source``'s columns, a JSON array) as its args,
+    returning the message's id; the parameters it takes; and the message as it inserts
+    it, whose ``pk`` and ``args`` the caller sets from what the statement returns, then
+    hands it to ``send_on_commit``."""
+    message = OutboxMessage(task_name=task.name)
+    sql, columns = _insert_from_sql(connection.alias, source, args_sql)
+    values = [f.get_db_prep_save(f.pre_save(message, add=True), connection) for f in columns]
+    return sql, values, message
+
+
+@functools.cache
+def _insert_from_sql(alias: str, source: str, args_sql: str) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    meta = OutboxMessage._meta
+    columns = [f for f in meta.concrete_fields if not f.primary_key and f.attname != "args"]
+    names = ", ".join(quote(f.column) for f in [*columns, meta.get_field("args")])
+    # Each value cast to its column's type (without a length: the column checks that).
+    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "
+        f"SELECT {casts}, {args_sql} FROM {source} RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, columns
 
 
 def _insert(message: OutboxMessage) -> OutboxMessage:

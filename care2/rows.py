@@ -16,19 +16,32 @@ def cursor(db=connection):
     return bound() if bound is not None else db.cursor()
 
 
-def insert(instance, sql: str, columns: list, *, leading=(), completed: Callable | None = None):
+def insert(
+    instance,
+    sql: str,
+    columns: list,
+    *,
+    leading=(),
+    trailing=(),
+    completed: Callable | None = None,
+):
     """What ``instance.save(force_insert=True)`` does, through ``sql``: it takes the
-    ``leading`` parameters, then the values of ``columns`` in order, and returns the new
-    row's id. The save signals are sent as ``save()`` sends them; ``completed(instance)``
-    runs once the id is set, before ``post_save``."""
+    ``leading`` parameters, the values of ``columns`` in order, then the ``trailing``
+    ones, and returns the new row's id first (None if it inserted nothing; then
+    ``instance`` is returned unsaved, and no ``post_save`` is sent). The save signals are
+    sent as ``save()`` sends them; ``completed(instance, row)`` runs once the id is set,
+    before ``post_save``, with the whole row the statement returned."""
     model = type(instance)
     signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias)
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in columns]
     with cursor() as rows_cursor:
-        rows_cursor.execute(sql, [*leading, *values])
-        instance.pk = rows_cursor.fetchone()[0]
+        rows_cursor.execute(sql, [*leading, *values, *trailing])
+        row = rows_cursor.fetchone()
+    if row is None:
+        return instance
+    instance.pk = row[0]
     if completed is not None:
-        completed(instance)
+        completed(instance, row)
     instance._state.adding, instance._state.db = False, connection.alias
     signals.post_save.send(
         sender=model, instance=instance, created=True, raw=False, using=connection.alias

@@ -2,8 +2,8 @@
 
 Views, admin actions, the demo and Celery tasks all call these. ``Story.comment_count``
 counts *visible* comments (what the thread shows; deleted and removed ones do not
-count), and changes only through ``stories.services.story_comment_count_add`` (F(), in
-the transaction that adds or hides the comment).
+count), and changes only through ``stories.services.story_comment_count_add`` or its
+statement (F(), in the transaction that adds or hides the comment).
 Every moderator decision (remove, restore, dismiss reports) writes an audit entry.
 """
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from care2 import rows
 from care2.links import absolute_url
-from care2.outbox import enqueue_on_commit
+from care2.outbox import enqueue_on_commit, insert_from_sql, send_on_commit
 from care2.pagecache import pages_changed
 from care2.reports import Reportable, report_file
 from care2.sanitize import comment_text, html_has_visible_text, normalize_text, sanitize_comment
@@ -33,14 +33,15 @@ from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import PATH_STEP, Comment, CommentReport, Tracking, path_segment
 from credits.services import Action, credit_award, credit_reverse
 from stories.models import Story
-from stories.services import story_comment_count_add
+from stories.services import story_comment_count_add, story_comment_count_add_sql
 
 BODY_MAX_LENGTH = 5000
 EXCERPT_LENGTH = 200
 STOP_TRACKING_SALT = "comments.stop-tracking"
-# A post locks its author's row (the credits) before the story's (the count); a writer
-# taking them the other way round at the same moment (the author noting the story) can
-# meet it in a deadlock, which PostgreSQL breaks by rolling one back: the post retries.
+# A post locks its story's row (the count, in the comment's own statement) before its
+# author's (the credits), as a vet does; a writer taking them the other way round at the
+# same moment can meet it in a deadlock, which PostgreSQL breaks by rolling one back:
+# the post retries.
 DEADLOCK_ATTEMPTS = 3
 SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
 EMPTY_MESSAGE = (
@@ -160,7 +161,7 @@ def _retriable_deadlock(error: OperationalError) -> bool:
 
 def _comment_insert(*, author, story, parent, text, html, track, created_at, submission_key):
     with transaction.atomic():
-        comment = _comment_row(
+        comment = _comment_posted(
             story=story,
             author=author,
             parent=parent,
@@ -171,22 +172,52 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
             created_at=created_at or timezone.now(),
             submission_key=submission_key,
         )
+        if comment is None:
+            # The story stopped being published since the page was shown.
+            raise CommentError("Comments are open on published stories only.")
         credit_award(
             member=author, action=Action.COMMENT, target=comment, key=f"comment:{comment.pk}"
         )
         if track:
             tracking_start(member=author, story=story)
-        enqueue_comment_notify(comment_id=comment.pk)
         pages_changed()
-        # Last before the commit: the conditional UPDATE locks the story's row, which
-        # every comment on the story needs, so it is held for the commit alone, not for
-        # the whole transaction (a hot story's posters queue for a moment, not for each
-        # other's work). It also refuses a story that stopped being published since the
-        # page was shown, rolling the comment, its credits and its message back.
-        counted = story_comment_count_add(story_id=story.pk, delta=1, published_only=True)
-        if not counted:
-            raise CommentError("Comments are open on published stories only.")
     story.comment_count = (story.comment_count or 0) + 1
+    return comment
+
+
+def _comment_posted(**fields) -> Comment | None:
+    """Insert a comment, count it on its story and queue its notification (care2.outbox),
+    if the story is still published; None (and nothing written) if it is not.
+
+    On PostgreSQL in one statement: the story's conditional count drives the rest (no
+    count, no comment), the comment's id is drawn from its sequence in the statement,
+    which builds the path from it, and the outbox row takes the id from the comment.
+    Other databases run the three statements of ``_comment_row``, the outbox and the
+    count (the caller's rollback undoes the first two for a story not published)."""
+    if connection.vendor != "postgresql":
+        comment = _comment_row(**fields)
+        enqueue_comment_notify(comment_id=comment.pk)
+        counted = story_comment_count_add(story_id=comment.story_id, delta=1, published_only=True)
+        return comment if counted else None
+    from comments.tasks import comment_notify_task
+
+    comment = Comment(**fields)
+    prefix = comment.path
+    outbox_sql, outbox_values, message = insert_from_sql(
+        comment_notify_task, "inserted", "jsonb_build_array(inserted.id)"
+    )
+    sql = _comment_post_sql(outbox_sql)
+    _, columns = _comment_insert_from_reserved()
+
+    def completed(comment, row):
+        comment.path = f"{prefix}{path_segment(comment.pk)}"
+        message.pk, message.args = row[1], [comment.pk]
+
+    leading = [1, comment.story_id, Story.Status.PUBLISHED.value, Comment._meta.db_table, prefix]
+    rows.insert(comment, sql, columns, leading=leading, trailing=outbox_values, completed=completed)
+    if comment.pk is None:
+        return None
+    send_on_commit(message, idempotent=True)
     return comment
 
 
@@ -206,7 +237,7 @@ def _comment_row(**fields) -> Comment:
         return comment
     sql, columns = _comment_insert_sql()
 
-    def complete_path(comment):
+    def complete_path(comment, row):
         comment.path = f"{prefix}{path_segment(comment.pk)}"
 
     return rows.insert(
@@ -214,13 +245,25 @@ def _comment_row(**fields) -> Comment:
     )
 
 
+# The comment's id, drawn from its table's sequence (the parameter: the table's name).
+_RESERVE = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id"
+
+
 @functools.cache
 def _comment_insert_sql() -> tuple[str, list]:
     """The one-statement INSERT of a comment (PostgreSQL) and the fields it takes, in
     order after the table name and the path's prefix: every column but the id and the
-    path. The values come through a SELECT, so each is cast to its column's type, without
-    a length (an explicit cast to varchar(n) would cut an over-long value short; the
-    column's own check refuses it)."""
+    path."""
+    insert, columns = _comment_insert_from_reserved()
+    return f"WITH reserved AS ({_RESERVE}) {insert}", columns
+
+
+@functools.cache
+def _comment_insert_from_reserved() -> tuple[str, list]:
+    """The INSERT of a comment whose id comes from the CTE ``reserved``: it takes the
+    path's prefix, then the fields. The values come through a SELECT, so each is cast to
+    its column's type, without a length (an explicit cast to varchar(n) would cut an
+    over-long value short; the column's own check refuses it)."""
     quote = connection.ops.quote_name
     meta = Comment._meta
     columns = [f for f in meta.concrete_fields if f.attname not in ("id", "path")]
@@ -228,11 +271,26 @@ def _comment_insert_sql() -> tuple[str, list]:
     casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
     own = f"lpad(id::text, greatest({PATH_STEP}, length(id::text)), '0')"  # path_segment
     sql = (
-        "WITH reserved AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id) "
         f"INSERT INTO {quote(meta.db_table)} ({quote('id')}, {quote('path')}, {names}) "
         f"SELECT id, %s || {own}, {casts} FROM reserved RETURNING {quote('id')}"
     )
     return sql, columns
+
+
+@functools.cache
+def _comment_post_sql(outbox_sql: str) -> str:
+    """A comment's post in one statement (PostgreSQL): the story's count (only while it
+    is published: delta, story, status), the comment's id drawn only if it counted (the
+    table's name), the comment (``_comment_insert_from_reserved``), and the outbox row
+    (``outbox_sql``'s parameters). Returns the comment's id and the message's, or no row."""
+    count_sql = story_comment_count_add_sql(published_only=True)
+    insert, _ = _comment_insert_from_reserved()
+    return (
+        f"WITH counted AS ({count_sql} RETURNING 1), "
+        f"reserved AS ({_RESERVE} FROM counted), "
+        f"inserted AS ({insert}), queued AS ({outbox_sql}) "
+        "SELECT inserted.id, queued.id FROM inserted, queued"
+    )
 
 
 def enqueue_comment_notify(*, comment_id: int) -> None:

@@ -82,6 +82,13 @@ def story_comment_count_add(*, story_id: int, delta: int, published_only: bool =
         return bool(cursor.rowcount)
 
 
+def story_comment_count_add_sql(*, published_only: bool = False) -> str:
+    """The statement of ``story_comment_count_add``, for a caller that runs it as a part
+    of its own statement (a CTE; PostgreSQL): its parameters are the delta, the story's
+    id and, with ``published_only``, the published status."""
+    return _count_add_sql(connection.alias, published_only)
+
+
 @functools.cache
 def _count_add_sql(alias: str, published_only: bool) -> str:
     quote = connection.ops.quote_name

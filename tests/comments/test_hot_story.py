@@ -116,7 +116,8 @@ class TestOnePost:
         Story.objects.filter(pk=story.pk).update(status=Story.Status.HIDDEN)
         with pytest.raises(CommentError, match="published"):
             comment_create(author=member, story=story, body="Too late", track=True)
-        # The count comes last, and refusing there rolls back all that came before it.
+        # The count comes first, in the comment's own statement: no count, no comment, and
+        # nothing after it.
         assert not Comment.objects.exists()
         assert not CreditEntry.objects.filter(member=member).exists()
         assert not OutboxMessage.objects.exists()
@@ -125,16 +126,16 @@ class TestOnePost:
 
     @pytest.mark.django_db(transaction=True)
     def test_a_deadlock_is_retried_and_posts_once(self, member, story, monkeypatch):
-        count_add = services.story_comment_count_add
+        award = services.credit_award
         calls = []
 
         def first_one_deadlocks(**kwargs):
             calls.append(kwargs)
             if len(calls) == 1:
                 raise deadlock()
-            return count_add(**kwargs)
+            return award(**kwargs)
 
-        monkeypatch.setattr(services, "story_comment_count_add", first_one_deadlocks)
+        monkeypatch.setattr(services, "credit_award", first_one_deadlocks)
         comment = comment_create(author=member, story=story, body="Second time lucky")
         assert len(calls) == 2
         assert list(Comment.objects.values_list("pk", flat=True)) == [comment.pk]
@@ -147,7 +148,7 @@ class TestOnePost:
         def always(**kwargs):
             raise deadlock()
 
-        monkeypatch.setattr(services, "story_comment_count_add", always)
+        monkeypatch.setattr(services, "credit_award", always)
         with pytest.raises(OperationalError):
             comment_create(author=member, story=story, body="Never")
         assert not Comment.objects.exists()
@@ -161,7 +162,7 @@ class TestOnePost:
             calls.append(kwargs)
             raise deadlock()
 
-        monkeypatch.setattr(services, "story_comment_count_add", deadlocks)
+        monkeypatch.setattr(services, "credit_award", deadlocks)
         with pytest.raises(OperationalError):
             comment_create(author=member, story=story, body="Inside the test's transaction")
         assert len(calls) == 1  # the outer transaction's locks would meet the cycle again
@@ -174,7 +175,7 @@ class TestOnePost:
             calls.append(kwargs)
             raise OperationalError("server closed the connection")
 
-        monkeypatch.setattr(services, "story_comment_count_add", broken)
+        monkeypatch.setattr(services, "credit_award", broken)
         with pytest.raises(OperationalError):
             comment_create(author=member, story=story, body="Once")
         assert len(calls) == 1
