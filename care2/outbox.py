@@ -69,6 +69,24 @@ def send_on_commit(message: OutboxMessage, *, idempotent: bool = False) -> None:
     transaction.on_commit(lambda: _send(message, idempotent=idempotent))
 
 
+def send_soon(task, *args) -> None:
+    """Send ``task(*args)`` through the process's sender (``_DeferredSends``), with no
+    outbox row: for a task whose own periodic sweep does what a lost message left undone,
+    and which takes any number of its messages' args at once. Call it once the change it
+    is for has committed. Sent at once (``delay``) when OUTBOX_SEND_WITHIN_SECONDS is 0
+    or tasks run eagerly; a broker that does not answer then is logged, not raised, and
+    the task's sweep sends it."""
+    if current_app.conf.task_always_eager or settings.OUTBOX_SEND_WITHIN_SECONDS <= 0:
+        try:
+            task.delay(*args)
+        except Exception as error:
+            if current_app.conf.task_always_eager and settings.OUTBOX_EAGER_RAISES:
+                raise
+            logger.warning("outbox: could not send %s%r: %s", task.name, args, error)
+        return
+    _SENDS.add(OutboxMessage(task_name=task.name, args=list(args)))
+
+
 def insert_from_sql(task, source: str, args_sql: str) -> tuple[str, list, OutboxMessage]:
     """For a caller's one-statement write (PostgreSQL): an ``INSERT … SELECT`` of
     ``task``'s message for each row of ``source`` (a CTE of that statement), with
@@ -161,19 +179,22 @@ def _publish(task_name: str, messages: list[OutboxMessage], *, idempotent: bool)
     idempotent task's mark without waiting for the disk, any other's durably. If the
     broker does not answer, their attempts are counted and the sweep sends them later."""
     args = [arg for message in messages for arg in message.args]
+    rows = [message for message in messages if message.pk is not None]  # not send_soon's
     try:
         # The args' repr for the worker's logs, made here: Celery's own (saferepr, for any
         # object) costs more than the rest of the message for a list of ids.
         current_app.send_task(task_name, args=args, argsrepr=repr(args)[:1024])
     except Exception as error:  # the broker is down: the sweep retries
         logger.warning("outbox: could not send %s: %s", messages[0], error)
-        for message in messages:
+        for message in rows:
             OutboxMessage.objects.filter(pk=message.pk).update(
                 attempts=message.attempts + 1, last_error=str(error)[:300]
             )
         return False
-    marks = {message.pk: message.attempts + 1 for message in messages}
-    _mark_sent(marks, asynchronously=idempotent)
+    if rows:
+        _mark_sent(
+            {message.pk: message.attempts + 1 for message in rows}, asynchronously=idempotent
+        )
     return True
 
 
@@ -222,7 +243,8 @@ SENDER_IDLE_SECONDS = 2
 
 
 class _DeferredSends:
-    """The idempotent tasks' messages this process committed and has yet to send. The
+    """The idempotent tasks' messages this process committed and has yet to send (and
+    ``send_soon``'s, which have no row to mark). The
     first one wakes the process's sender thread, which waits OUTBOX_SEND_WITHIN_SECONDS,
     then sends each task once with the args of all its messages kept by then (a hot
     story's comments in one fan-out task, not one each) and marks them all sent in one

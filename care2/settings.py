@@ -318,6 +318,7 @@ CELERY_TASK_ROUTES = {
     "comments.tasks.*": {"queue": NOTIFICATIONS_TASK_QUEUE},
     "petitions.tasks.notify_update_task": {"queue": NOTIFICATIONS_TASK_QUEUE},
     "petitions.tasks.send_confirmation_task": {"queue": EMAIL_TASK_QUEUE},
+    "petitions.tasks.send_confirmations_task": {"queue": EMAIL_TASK_QUEUE},
     "care2.users.tasks.*": {"queue": EMAIL_TASK_QUEUE},
 }
 

@@ -9,6 +9,7 @@ conditional UPDATE.
 
 import datetime
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,8 +24,9 @@ from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 
+from care2 import rows
 from care2.links import absolute_url
-from care2.outbox import enqueue_on_commit
+from care2.outbox import enqueue_on_commit, send_soon
 from care2.pagecache import pages_changed
 from care2.users import notifications
 from care2.users.facts import facts_changed
@@ -649,7 +651,7 @@ def signature_sign_reader(
     transaction, and flushing its commit flushes all the WAL before it, the pending
     row's included: a confirmed signature is never lost. Inside a transaction the caller
     opened, the row is written in it and commits as the caller's does."""
-    from petitions.tasks import send_confirmation_task
+    from petitions.tasks import send_confirmations_task
 
     petition_id = petition.pk if petition is not None else petition_id
     email = normalize_email(email)
@@ -677,10 +679,18 @@ def signature_sign_reader(
         and connection.get_autocommit()
         and not connection.in_atomic_block
     )
-    with connection.cursor() as cursor:
+    if connection.vendor == "postgresql":
+        # Bound on the server (care2.rows), and prepared: each value cast to its column's
+        # type (without a length: the column checks that).
+        placeholders = ", ".join(
+            "%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in fields
+        )
+    else:
+        placeholders = ", ".join(["%s"] * len(fields))
+    with rows.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) "
-            f"SELECT {', '.join(['%s'] * len(fields))} FROM {petitions} p "
+            f"SELECT {placeholders} FROM {petitions} p "
             "WHERE p.id = %s AND p.status = %s AND p.hidden_at IS NULL "
             "AND (p.deadline IS NULL OR p.deadline > %s) "
             f"{_PENDING_COMMITS_ASYNCHRONOUSLY if asynchronous else ''}"
@@ -701,9 +711,10 @@ def signature_sign_reader(
     signature.pk = row[0]
     signature._state.adding = False
     signature._state.db = connection.alias
-    # robust: with the broker down the signature is still saved and the page answers;
-    # the sweep (confirmations_resend_task) sends the e-mail later.
-    transaction.on_commit(lambda: send_confirmation_task.delay(signature.pk), robust=True)
+    # Sent by the process's sender, with the others of the moment in one task, not by the
+    # request; with the broker down (or the process gone) the signature is still saved,
+    # and the sweep (confirmations_resend_task) sends the e-mail later.
+    transaction.on_commit(lambda: send_soon(send_confirmations_task, signature.pk), robust=True)
     return signature
 
 

@@ -64,6 +64,23 @@ def send_confirmation_task(signature_id: int) -> bool:
     return True
 
 
+@shared_task(name="petitions.tasks.send_confirmations_task", acks_late=True)
+def send_confirmations_task(*signature_ids: int) -> int:
+    """``send_confirmation_task`` for each of the signatures a web process sent together
+    (care2.outbox.send_soon). One that fails does not stop the others; the first failure
+    is raised once all were tried, and the resend sweep finds the e-mails it left unsent.
+    Returns the e-mails sent."""
+    sent, failure = 0, None
+    for signature_id in signature_ids:
+        try:
+            sent += send_confirmation_task(signature_id)
+        except Exception as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
+
+
 def _pending_row_on_disk(signature_id: int) -> None:
     """Have the reader's pending row on disk before its e-mail can leave.
 

@@ -426,3 +426,41 @@ def test_a_forked_child_starts_with_nothing_kept(sends_together):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert len(outbox._SENDS._kept) == 1  # the parent still has it
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_sign_posts_confirmations_go_out_together_with_no_outbox_row(sends_together):
+    """send_soon: the request publishes nothing; the sender sends the moment's
+    signatures in one task; no row (the resend sweep covers a lost one)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from petitions.models import Signature
+    from tests.petitions.factories import PetitionFactory
+
+    go, published = sends_together
+    petition = PetitionFactory()
+    for n in range(3):
+        data = {"first_name": "Ana", "last_name": "Reader", "email": f"r{n}@example.org"}
+        data.update(country="GB", show_name="on")
+        response = Client().post(reverse("petitions:sign", args=[petition.pk]), data)
+        assert response.status_code == 302
+    assert published == [] and not OutboxMessage.objects.exists()
+    go.set()
+    wait_until(lambda: published)
+    ids = sorted(Signature.objects.values_list("pk", flat=True))
+    assert [(name, sorted(args)) for name, args in published] == [
+        ("petitions.tasks.send_confirmations_task", ids)
+    ]
+
+
+def test_send_soon_at_once_logs_a_broker_that_does_not_answer(monkeypatch, not_eager, caplog):
+    from care2.outbox import send_soon
+
+    def down(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(record_task, "delay", down)
+    send_soon(record_task, 1)  # the change is saved: no exception reaches the request
+    assert "could not send tests.record_task" in caplog.text

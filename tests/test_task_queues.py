@@ -15,6 +15,7 @@ EXPECTED = {
     "comments.tasks.comment_fanout_sweep_task": "celery",
     "petitions.tasks.notify_update_task": "notifications",
     "petitions.tasks.send_confirmation_task": "email",
+    "petitions.tasks.send_confirmations_task": "email",
     "care2.users.tasks.send_account_exists_mail_task": "email",
     "care2.users.tasks.send_confirmation_mail_task": "email",
     "care2.outbox_sweep_task": "celery",

@@ -143,7 +143,7 @@ def test_the_sign_post_is_one_statement_and_publishes_once_the_row_is_there(
     def delay(signature_id):  # what ran before it: the INSERT, committed (autocommit)
         published.append((signature_id, connection.queries_log[-1]["sql"].split()[0]))
 
-    monkeypatch.setattr(tasks.send_confirmation_task, "delay", delay)
+    monkeypatch.setattr(tasks.send_confirmations_task, "delay", delay)
     with django_assert_num_queries(1) as queries:
         response = Client().post(reverse("petitions:sign", args=[petition.pk]), reader_data())
     assert response.status_code == 302
@@ -157,7 +157,7 @@ def test_the_sign_post_is_one_statement_and_publishes_once_the_row_is_there(
 def test_inside_a_callers_transaction_the_insert_is_part_of_it(category, monkeypatch):
     petition = PetitionFactory(category=category)
     published = []
-    monkeypatch.setattr(tasks.send_confirmation_task, "delay", published.append)
+    monkeypatch.setattr(tasks.send_confirmations_task, "delay", published.append)
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         signature = sign(petition)
         assert published == []  # after the caller's commit, not before

@@ -96,3 +96,22 @@ def test_a_failed_send_leaves_the_confirmation_for_the_retry(petition, monkeypat
     assert Signature.objects.get(pk=pending.pk).confirmation_sent_at is None
     monkeypatch.undo()
     assert tasks.send_confirmation_task(pending.pk) is True and len(mail.outbox) == 1
+
+
+def test_the_confirmations_a_process_sent_together_go_out_each(petition, monkeypatch):
+    """One task for the signatures of a moment (care2.outbox.send_soon): each gets its
+    e-mail; one that fails does not keep the others from theirs, and is raised after."""
+    first, failing, last = SignatureFactory.create_batch(3, petition=petition, status="pending")
+    real = tasks.send_confirmation_task
+
+    def send(signature_id):
+        if signature_id == failing.pk:
+            raise OSError("SMTP refused")
+        return real(signature_id)
+
+    monkeypatch.setattr(tasks, "send_confirmation_task", send)
+    with pytest.raises(OSError, match="SMTP refused"):
+        tasks.send_confirmations_task(first.pk, failing.pk, last.pk)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, last.email])
+    monkeypatch.undo()
+    assert tasks.send_confirmations_task(first.pk, last.pk) == 0  # each once
