@@ -244,16 +244,17 @@ SENDER_IDLE_SECONDS = 2
 
 class _DeferredSends:
     """The idempotent tasks' messages this process committed and has yet to send (and
-    ``send_soon``'s, which have no row to mark). The
-    first one wakes the process's sender thread, which waits OUTBOX_SEND_WITHIN_SECONDS,
-    then sends each task once with the args of all its messages kept by then (a hot
-    story's comments in one fan-out task, not one each) and marks them all sent in one
-    statement. Its connection is closed once it is idle (SENDER_IDLE_SECONDS). The request
-    that committed the change pays for neither the publish nor the mark.
+    ``send_soon``'s, which have no row to mark). The first one wakes the process's sender
+    thread, which waits OUTBOX_SEND_WITHIN_SECONDS, then sends each task once with the
+    args of all its messages kept by then (a hot story's comments in one fan-out task,
+    not one each) and marks them all sent in one statement. Its connection is closed
+    once it is idle (SENDER_IDLE_SECONDS). The request that committed the change pays
+    for neither the publish nor the mark.
 
     A message kept here is lost only with the process: its row stays unsent, and the
     sweep sends it SWEEP_AFTER_SECONDS after its commit (the task skips what was done
-    already, which is what ``idempotent`` promises). What is kept at exit is sent then.
+    already, which is what ``idempotent`` promises); a ``send_soon`` message is found by
+    its task's own sweep. What is kept at exit is sent then.
     """
 
     def __init__(self):
