@@ -28,7 +28,6 @@ import datetime
 import functools
 import logging
 import os
-import re
 import threading
 import time
 
@@ -106,8 +105,7 @@ def _insert_from_sql(alias: str, source: str, args_sql: str) -> tuple[str, list]
     meta = OutboxMessage._meta
     columns = [f for f in meta.concrete_fields if not f.primary_key and f.attname != "args"]
     names = ", ".join(quote(f.column) for f in [*columns, meta.get_field("args")])
-    # Each value cast to its column's type (without a length: the column checks that).
-    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    casts = rows.cast_placeholders(alias, tuple(columns))
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({names}) "
         f"SELECT {casts}, {args_sql} FROM {source} RETURNING {quote(meta.pk.column)}"

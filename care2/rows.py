@@ -2,6 +2,8 @@
 comment, an outbox message): building the ORM's INSERT each time costs more than the
 statement does."""
 
+import functools
+import re
 from collections.abc import Callable
 
 from django.db import connection
@@ -14,6 +16,14 @@ def cursor(db=connection):
     (``care2.postgresql``); elsewhere the database's usual cursor."""
     bound = getattr(db, "bound_cursor", None)
     return bound() if bound is not None else db.cursor()
+
+
+@functools.cache
+def cast_placeholders(alias: str, fields: tuple) -> str:
+    """``%s::type, …`` for ``fields`` (PostgreSQL): values that go in through a SELECT
+    are cast to their columns' types, without a length (an explicit cast to varchar(n)
+    would cut an over-long value short; the column's own check refuses it)."""
+    return ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in fields)
 
 
 def insert(

@@ -9,7 +9,6 @@ Every moderator decision (remove, restore, dismiss reports) writes an audit entr
 
 import datetime
 import functools
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -261,14 +260,13 @@ def _comment_insert_sql() -> tuple[str, list]:
 @functools.cache
 def _comment_insert_from_reserved() -> tuple[str, list]:
     """The INSERT of a comment whose id comes from the CTE ``reserved``: it takes the
-    path's prefix, then the fields. The values come through a SELECT, so each is cast to
-    its column's type, without a length (an explicit cast to varchar(n) would cut an
-    over-long value short; the column's own check refuses it)."""
+    path's prefix, then the fields, which come through a SELECT, each cast to its
+    column's type (``rows.cast_placeholders``)."""
     quote = connection.ops.quote_name
     meta = Comment._meta
     columns = [f for f in meta.concrete_fields if f.attname not in ("id", "path")]
     names = ", ".join(quote(f.column) for f in columns)
-    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    casts = rows.cast_placeholders(connection.alias, tuple(columns))
     own = f"lpad(id::text, greatest({PATH_STEP}, length(id::text)), '0')"  # path_segment
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({quote('id')}, {quote('path')}, {names}) "

@@ -12,7 +12,6 @@ Reversing a story rejected as spam: for each vet of the story call
 
 import datetime
 import functools
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -310,7 +309,7 @@ def _award_insert_sql() -> tuple[str, list]:
         quote(f.column)
         for f in [*columns, *(CreditEntry._meta.get_field(n) for n in ("amount", "earned"))]
     )
-    casts = ", ".join("%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in columns)
+    casts = rows.cast_placeholders(connection.alias, tuple(columns))
     sql = (
         f"INSERT INTO {quote(CreditEntry._meta.db_table)} ({names}) "
         f"SELECT {casts}, rule.amount, rule.amount FROM {rule} WHERE {pays} "

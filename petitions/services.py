@@ -9,7 +9,6 @@ conditional UPDATE.
 
 import datetime
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -680,11 +679,8 @@ def signature_sign_reader(
         and not connection.in_atomic_block
     )
     if connection.vendor == "postgresql":
-        # Bound on the server (care2.rows), and prepared: each value cast to its column's
-        # type (without a length: the column checks that).
-        placeholders = ", ".join(
-            "%s::" + re.sub(r"\(.*\)", "", f.cast_db_type(connection)) for f in fields
-        )
+        # Bound on the server (care2.rows), and prepared: each value cast to its type.
+        placeholders = rows.cast_placeholders(connection.alias, tuple(fields))
     else:
         placeholders = ", ".join(["%s"] * len(fields))
     with rows.cursor() as cursor:
