@@ -43,6 +43,7 @@ STOP_TRACKING_SALT = "comments.stop-tracking"
 # the post retries.
 DEADLOCK_ATTEMPTS = 3
 SUSPENDED_MESSAGE = "Your account is suspended: you can read, but not comment or report."
+CLOSED_MESSAGE = "Comments are open on published stories only."
 EMPTY_MESSAGE = (
     "Please write something: an empty comment can't be posted (spaces, invisible "
     "characters and empty tags alone show as nothing)."
@@ -55,6 +56,10 @@ class CommentError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class StoryClosed(CommentError):
+    """The story takes no comments: it is not published, or is gone."""
 
 
 # --- posting ----------------------------------------------------------------------
@@ -87,6 +92,17 @@ def _attach_point(parent: Comment) -> Comment:
     return Comment.objects.get(pk=ancestors[max_depth - 2])
 
 
+def _checked_post(*, author: User, body: str, **fields) -> dict:
+    """What ``_comment_insert`` takes from a post: its text and HTML (``_clean_body``)
+    and ``fields``, if ``author`` may comment."""
+    text, html = _clean_body(body)
+    if author.is_suspended:
+        raise CommentError(SUSPENDED_MESSAGE)
+    if not user_has_verified_email(author):
+        raise CommentError("Please verify your e-mail address before you comment.")
+    return {"author": author, "text": text, "html": html, **fields}
+
+
 def comment_create(
     *,
     author: User,
@@ -105,32 +121,46 @@ def comment_create(
     Pays the author in credits, tracks the story if asked, and (once committed) sends a
     personal message to the story's other trackers.
     """
-    text, html = _clean_body(body)
-    if author.is_suspended:
-        raise CommentError(SUSPENDED_MESSAGE)
-    if not user_has_verified_email(author):
-        raise CommentError("Please verify your e-mail address before you comment.")
+    post = _checked_post(author=author, body=body, track=track, submission_key=submission_key)
     if story.status != Story.Status.PUBLISHED:
-        raise CommentError("Comments are open on published stories only.")
+        raise StoryClosed(CLOSED_MESSAGE)
     if parent is not None:
         if parent.story_id != story.pk:
             raise CommentError("You can only reply to a comment on the same story.")
         if not parent.is_visible:
             raise CommentError("That comment is gone, so it can't be replied to.")
         parent = _attach_point(parent)
+    comment = _comment_insert(story_id=story.pk, parent=parent, created_at=created_at, **post)
+    comment.story = story
+    story.comment_count = (story.comment_count or 0) + 1
+    return comment
+
+
+def comment_post(
+    *, author: User, story_id: int, body: str, track: bool = False, submission_key=None
+) -> Comment:
+    """``comment_create`` for a comment (not a reply) on the story ``story_id``, without
+    reading the story first: the comment's own statement counts it only on a published
+    story, and raises StoryClosed (nothing written) if there is none. The comment's
+    ``story`` holds the story's id and slug only (enough for its URL; any other field
+    is read when used)."""
+    post = _checked_post(author=author, body=body, track=track, submission_key=submission_key)
+    low, high = connection.ops.integer_field_range(Story._meta.pk.get_internal_type())
+    if (low is not None and story_id < low) or (high is not None and story_id > high):
+        raise StoryClosed(CLOSED_MESSAGE)  # an id no story can have (the URL takes any)
+    comment = _comment_insert(story_id=story_id, parent=None, created_at=None, **post)
+    if not Comment.story.is_cached(comment):  # an earlier post of the form; not PostgreSQL
+        comment.story = Story.objects.only("id", "slug").get(pk=story_id)
+    return comment
+
+
+def _comment_insert(*, author, submission_key, **fields):
+    """Insert the comment (``_comment_insert_once``), retrying a deadlock; the earlier
+    comment of the same form if it was posted before."""
     attempt = 1
     while True:
         try:
-            return _comment_insert(
-                author=author,
-                story=story,
-                parent=parent,
-                text=text,
-                html=html,
-                track=track,
-                created_at=created_at,
-                submission_key=submission_key,
-            )
+            return _comment_insert_once(author=author, submission_key=submission_key, **fields)
         except IntegrityError:
             # The unique (author, submission_key) refused the row: the same form was
             # posted before, or is being posted at this moment (the insert waited for
@@ -158,10 +188,12 @@ def _retriable_deadlock(error: OperationalError) -> bool:
     return deadlock and not connection.in_atomic_block
 
 
-def _comment_insert(*, author, story, parent, text, html, track, created_at, submission_key):
+def _comment_insert_once(
+    *, author, story_id, parent, text, html, track, created_at, submission_key
+):
     with transaction.atomic():
         comment = _comment_posted(
-            story=story,
+            story_id=story_id,
             author=author,
             parent=parent,
             depth=parent.depth + 1 if parent else 1,
@@ -172,15 +204,14 @@ def _comment_insert(*, author, story, parent, text, html, track, created_at, sub
             submission_key=submission_key,
         )
         if comment is None:
-            # The story stopped being published since the page was shown.
-            raise CommentError("Comments are open on published stories only.")
+            # The story is not published (any more, or was never), or is gone.
+            raise StoryClosed(CLOSED_MESSAGE)
         credit_award(
             member=author, action=Action.COMMENT, target=comment, key=f"comment:{comment.pk}"
         )
         if track:
-            tracking_start(member=author, story=story)
+            Tracking.objects.get_or_create(member=author, story_id=story_id)
         pages_changed()
-    story.comment_count = (story.comment_count or 0) + 1
     return comment
 
 
@@ -211,6 +242,8 @@ def _comment_posted(**fields) -> Comment | None:
     def completed(comment, row):
         comment.path = f"{prefix}{path_segment(comment.pk)}"
         message.pk, message.args = row[1], [comment.pk]
+        # The story as far as the statement read it: enough for its URL.
+        comment.story = Story.from_db(connection.alias, ["id", "slug"], [comment.story_id, row[2]])
 
     leading = [1, comment.story_id, Story.Status.PUBLISHED.value, Comment._meta.db_table, prefix]
     rows.insert(comment, sql, columns, leading=leading, trailing=outbox_values, completed=completed)
@@ -280,14 +313,16 @@ def _comment_post_sql(outbox_sql: str) -> str:
     """A comment's post in one statement (PostgreSQL): the story's count (only while it
     is published: delta, story, status), the comment's id drawn only if it counted (the
     table's name), the comment (``_comment_insert_from_reserved``), and the outbox row
-    (``outbox_sql``'s parameters). Returns the comment's id and the message's, or no row."""
+    (``outbox_sql``'s parameters). Returns the comment's id, the message's and the story's
+    slug, or no row."""
     count_sql = story_comment_count_add_sql(published_only=True)
     insert, _ = _comment_insert_from_reserved()
+    slug = connection.ops.quote_name(Story._meta.get_field("slug").column)
     return (
-        f"WITH counted AS ({count_sql} RETURNING 1), "
+        f"WITH counted AS ({count_sql} RETURNING {slug} AS slug), "
         f"reserved AS ({_RESERVE} FROM counted), "
         f"inserted AS ({insert}), queued AS ({outbox_sql}) "
-        "SELECT inserted.id, queued.id FROM inserted, queued"
+        "SELECT inserted.id, queued.id, counted.slug FROM inserted, queued, counted"
     )
 
 

@@ -39,14 +39,20 @@ def _rate_text() -> str:
     return settings.COMMENT_RATE.split("/")[0]
 
 
-def _post(request, *, story: Story, parent: Comment | None):
+def _post(request, *, story_pk, story: Story | None = None, parent: Comment | None = None):
     """Shared by a new comment and a reply: validate, rate-limit, create, or re-show
-    the form with the text as typed and a clear message."""
+    the form with the text as typed and a clear message.
+
+    A comment (not a reply) is posted without reading its story first (``story`` None):
+    the comment's own statement finds whether the story is published. The story is read
+    only to show the form: for a GET, or a post that did not go through (a story not
+    published, or gone, is a 404 then)."""
     # Whether the member tracks the story only changes how the form is shown: a post
     # accepts the Track box either way (tracking a tracked story changes nothing), so a
     # successful post skips the query.
     is_tracking = None
     if request.method != "POST":
+        story = story or _open_story(story_pk)
         is_tracking = selectors.is_tracking(member=request.user, story=story)
     form = CommentForm(request.POST or None, show_track=not is_tracking)
     status = 200
@@ -55,20 +61,23 @@ def _post(request, *, story: Story, parent: Comment | None):
             form.add_error(None, RATE_LIMITED_MESSAGE.format(rate=_rate_text()))
             status = 429
         else:
+            fields = {
+                "author": request.user,
+                "body": form.cleaned_data["body"],
+                "track": form.cleaned_data.get("track", False),
+                "submission_key": form.cleaned_data.get("submission_key"),
+            }
             try:
-                comment = services.comment_create(
-                    author=request.user,
-                    story=story,
-                    body=form.cleaned_data["body"],
-                    parent=parent,
-                    track=form.cleaned_data.get("track", False),
-                    submission_key=form.cleaned_data.get("submission_key"),
-                )
+                if story is None:
+                    comment = services.comment_post(story_id=story_pk, **fields)
+                else:
+                    comment = services.comment_create(story=story, parent=parent, **fields)
             except services.CommentError as error:
                 form.add_error("body", error.message)
             else:
                 messages.success(request, "Thank you! Your comment is posted.")
-                return redirect(_story_url(story, comment.anchor))
+                return redirect(_story_url(comment.story, comment.anchor))
+    story = story or _open_story(story_pk)
     if is_tracking is None:
         is_tracking = selectors.is_tracking(member=request.user, story=story)
         if is_tracking:
@@ -91,7 +100,7 @@ def _open_story(pk) -> Story:
 def comment_add(request, story_pk):
     """Comment on a story (the story page's form posts here; without JavaScript, a
     failed post comes back here with the text as typed)."""
-    return _post(request, story=_open_story(story_pk), parent=None)
+    return _post(request, story_pk=story_pk)
 
 
 @member_can_act
@@ -102,7 +111,7 @@ def comment_reply(request, pk):
     if not parent.is_visible:
         messages.error(request, "That comment is gone, so it can't be replied to.")
         return redirect(_story_url(story))
-    return _post(request, story=story, parent=parent)
+    return _post(request, story_pk=story.pk, story=story, parent=parent)
 
 
 def comment_permalink(request, pk):

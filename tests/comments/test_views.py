@@ -198,6 +198,24 @@ class TestPosting:
     def test_unpublished_story_is_404(self, as_member, category):
         story = StoryFactory(category=category)
         assert as_member.post(add_url(story), {"body": "hi"}).status_code == 404
+        # The post is written without reading the story: its statement refused it whole.
+        assert not Comment.objects.exists()
+        story.refresh_from_db()
+        assert story.comment_count == 0
+
+    @pytest.mark.parametrize("pk", [10**9, 10**30])
+    def test_missing_story_is_404(self, as_member, story, pk):
+        response = as_member.post(reverse("comments:add", args=[pk]), {"body": "hi"})
+        assert response.status_code == 404
+        assert not Comment.objects.exists()
+
+    def test_post_goes_back_to_the_comment_on_the_story_page(self, as_member, story):
+        response = as_member.post(add_url(story), {"body": "Right back here"})
+        comment = Comment.objects.get()
+        assert response["Location"] == f"{story.get_absolute_url()}#comment-{comment.pk}"
+        assert comment.story_id == story.pk and comment.path
+        story.refresh_from_db()
+        assert story.comment_count == 1
 
     def test_get_shows_the_form_page(self, as_member, story):
         html = as_member.get(add_url(story)).content.decode()
