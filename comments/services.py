@@ -31,6 +31,7 @@ from care2.users.models import Message, User
 from care2.users.services import audit_record_many, user_has_verified_email
 from comments.models import PATH_STEP, Comment, CommentReport, Tracking, path_segment
 from credits.services import Action, credit_award, credit_reverse
+from stories import selectors as story_selectors
 from stories.models import Story
 from stories.services import story_comment_count_add, story_comment_count_add_sql
 
@@ -56,10 +57,6 @@ class CommentError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-class StoryClosed(CommentError):
-    """The story takes no comments: it is not published, or is gone."""
 
 
 # --- posting ----------------------------------------------------------------------
@@ -123,7 +120,7 @@ def comment_create(
     """
     post = _checked_post(author=author, body=body, track=track, submission_key=submission_key)
     if story.status != Story.Status.PUBLISHED:
-        raise StoryClosed(CLOSED_MESSAGE)
+        raise CommentError(CLOSED_MESSAGE)
     if parent is not None:
         if parent.story_id != story.pk:
             raise CommentError("You can only reply to a comment on the same story.")
@@ -141,13 +138,12 @@ def comment_post(
 ) -> Comment:
     """``comment_create`` for a comment (not a reply) on the story ``story_id``, without
     reading the story first: the comment's own statement counts it only on a published
-    story, and raises StoryClosed (nothing written) if there is none. The comment's
+    story, and refuses it (nothing written) if there is none. The comment's
     ``story`` holds the story's id and slug only (enough for its URL; any other field
     is read when used)."""
     post = _checked_post(author=author, body=body, track=track, submission_key=submission_key)
-    low, high = connection.ops.integer_field_range(Story._meta.pk.get_internal_type())
-    if (low is not None and story_id < low) or (high is not None and story_id > high):
-        raise StoryClosed(CLOSED_MESSAGE)  # an id no story can have (the URL takes any)
+    if story_selectors.story_id(story_id) is None:
+        raise CommentError(CLOSED_MESSAGE)  # an id no story can have (the URL takes any)
     comment = _comment_insert(story_id=story_id, parent=None, created_at=None, **post)
     if not Comment.story.is_cached(comment):  # an earlier post of the form; not PostgreSQL
         comment.story = Story.objects.only("id", "slug").get(pk=story_id)
@@ -205,12 +201,12 @@ def _comment_insert_once(
         )
         if comment is None:
             # The story is not published (any more, or was never), or is gone.
-            raise StoryClosed(CLOSED_MESSAGE)
+            raise CommentError(CLOSED_MESSAGE)
         credit_award(
             member=author, action=Action.COMMENT, target=comment, key=f"comment:{comment.pk}"
         )
         if track:
-            Tracking.objects.get_or_create(member=author, story_id=story_id)
+            tracking_start(member=author, story=comment.story)
         pages_changed()
     return comment
 

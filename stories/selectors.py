@@ -80,6 +80,21 @@ def story_row(pk, generation: int) -> Story:
     return copy.copy(story)
 
 
+def story_id(value) -> int | None:
+    """``value`` as a story's id, or None if no story can have it: not an integer, or
+    beyond the primary key's column (a URL's ``<int:…>`` takes any digits; the ORM's
+    lookups answer such an id with no row, but a statement written by hand would fail
+    on it)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    low, high = connection.ops.integer_field_range(Story._meta.pk.get_internal_type())
+    if (low is not None and pk < low) or (high is not None and pk > high):
+        return None
+    return pk
+
+
 def published_story(pk) -> Story:
     """The published story ``pk`` with its category, or Http404: what
     ``get_object_or_404(Story.objects.select_related("category"), pk=pk,
@@ -88,10 +103,9 @@ def published_story(pk) -> Story:
     each time costs several times what running it does."""
     from django.http import Http404
 
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such story.") from None
+    pk = story_id(pk)
+    if pk is None:
+        raise Http404("No such story.")
     alias = router.db_for_read(Story)
     db = connections[alias]
     sql, story_names, converters = _published_story_sql(alias)

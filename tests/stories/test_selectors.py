@@ -24,7 +24,7 @@ def test_published_story_is_the_orm_row_with_its_category(
     assert story.published_at.tzinfo is not None
 
 
-@pytest.mark.parametrize("pk", ["nope", None, 10**12])
+@pytest.mark.parametrize("pk", ["nope", None, 10**12, 10**30, -(10**30)])
 def test_published_story_404s_for_no_such_story(pk):
     with pytest.raises(Http404):
         selectors.published_story(pk)
